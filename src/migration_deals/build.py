@@ -1,0 +1,111 @@
+"""Regenerate the files derived from `schemas/` in a source checkout.
+
+`schemas/*.json` are the source of truth. `datapackage/datapackage.json`
+carries a copy of each schema inline (so stock frictionless and installed
+copies need nothing else), and `docs/codebook.md` documents them; both are
+rewritten here and checked fresh in CI with ``--check``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .schema import RESOURCES, Schema
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _dump(obj: object) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def descriptor_text(root: Path = ROOT) -> str:
+    """datapackage.json with every resource's schema replaced by the one in schemas/."""
+    path = root / "datapackage" / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        resource["schema"] = json.loads((root / "schemas" / f"{resource['name']}.json").read_text(encoding="utf-8"))
+    return _dump(descriptor)
+
+
+def codebook_text(root: Path = ROOT) -> str:
+    """docs/codebook.md: every resource, field, type, constraint and allowed value, and the rules."""
+    from . import rules
+
+    descriptor = json.loads((root / "datapackage" / "datapackage.json").read_text(encoding="utf-8"))
+    lines = ["# Codebook", "",
+             "Generated from `schemas/` by `migration-deals build`; do not edit by hand.", "",
+             f"Data package `{descriptor.get('name')}`, version {descriptor.get('version')}, "
+             f"data as of {descriptor.get('asOf')}.", "",
+             "## Conventions", "",
+             "- Empty cells are missing values. Text such as `NA` or `null` is text, never missing.",
+             "- Uncertain dates use a subset of EDTF (Library of Congress Extended Date/Time Format, "
+             "ISO 8601-2): `2024`, `2024-07` or `2024-07-22`, optionally followed by `~` (approximate) "
+             "or `?` (uncertain). Never write more precision than the source gives. The loader adds "
+             "`<field>_earliest` and `<field>_latest` datetime columns bounding what each date can mean; "
+             "rules compare partial dates as intervals.",
+             "- Numbers are read with their `qualifier` (exact, at_least, at_most, approximately) and "
+             "`measure` (event for one period, cumulative as of `period_end`).",
+             "- When sources disagree, every disagreeing row is kept; non-preferred rows name the preferred "
+             "row in `alternative_to` and say why in `notes`. Totals and rules use preferred rows only.",
+             ""]
+    for name in RESOURCES:
+        schema = Schema.from_descriptor(name, json.loads((root / "schemas" / f"{name}.json").read_text(encoding="utf-8")))
+        lines += [f"## {name}", "", schema.description, "",
+                  f"Primary key: `{', '.join(schema.primary_key)}`.", ""]
+        for fk in schema.foreign_keys:
+            lines.append(f"- `{', '.join(fk.fields)}` refers to `{fk.resource}.{', '.join(fk.reference_fields)}`")
+        lines += ["", "| field | type | required | constraints | description |", "|---|---|---|---|---|"]
+        for f in schema.fields:
+            cons = []
+            if f.enum is not None:
+                cons.append("one of " + ", ".join(f"`{v}`" for v in f.enum))
+            elif f.edtf:
+                cons.append("EDTF date")
+            elif f.pattern:
+                cons.append(f"pattern `{f.pattern}`")
+            if f.unique:
+                cons.append("unique")
+            if f.minimum is not None:
+                cons.append(f">= {f.minimum:g}")
+            if f.exclusive_minimum is not None:
+                cons.append(f"> {f.exclusive_minimum:g}")
+            kind = "date (EDTF)" if f.edtf else f.type
+            lines.append(f"| `{f.name}` | {kind} | {'yes' if f.required else ''} | {'; '.join(cons)} | "
+                         f"{f.description.replace('|', '/')} |")
+        lines.append("")
+        for f in schema.fields:
+            if f.enum_descriptions:
+                lines += [f"### {name}.{f.name}", ""]
+                lines += [f"- `{v}`: {d}" for v, d in f.enum_descriptions.items()]
+                lines.append("")
+            if "nonIsoCodes" in f.extra:
+                lines += [f"### {name}.{f.name}: codes ISO lacks", ""]
+                lines += [f"- `{v}`: {d}" for v, d in f.extra["nonIsoCodes"].items()]
+                lines.append("")
+    lines += ["## Validation rules", "",
+              "Layer 1 is the Table Schema (it agrees with stock `frictionless validate`): "
+              "`missing-label`, `extra-label`, `incorrect-label`, `duplicate-label`, `blank-label`, "
+              "`blank-row`, `missing-cell`, `extra-cell`, `encoding-error`, `required`, `type-error`, `enum`, "
+              "`pattern`, `minimum`, `exclusive-minimum`, `maximum`, `unique`, `primary-key`, `foreign-key`.", "",
+              "Layer 2 runs when layer 1 finds no error:", ""]
+    for rule in rules.RULES:
+        lines.append(f"- `{rule.__name__}`: {(rule.__doc__ or '').strip()}")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def build(check: bool = False, root: Path = ROOT) -> list[Path]:
+    """Write (or with `check`, only compare) the derived files; return those that were stale."""
+    targets = {root / "datapackage" / "datapackage.json": descriptor_text(root)}
+    targets[root / "docs" / "codebook.md"] = codebook_text(root)
+    stale = []
+    for path, text in targets.items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != text:
+            stale.append(path)
+            if not check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+    return stale

@@ -1,0 +1,156 @@
+"""Reading a resource's CSV as text, and turning text columns into typed ones.
+
+The same parsers serve the loader (typed values) and the validator (which
+values do not parse), so the two can never disagree about what is valid.
+Work is done once per distinct value: columns of codes and dates have few.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from .dates import DATE_UNIT, bounds
+from .report import Finding
+from .schema import Field, Schema
+
+TRUE_VALUES = ("true", "True", "TRUE", "1")
+FALSE_VALUES = ("false", "False", "FALSE", "0")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|NaN|[+-]?INF")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class RawTable:
+    """A CSV file as strings: nothing parsed, nothing lost. Empty cells are ''."""
+
+    def __init__(self, frame: pd.DataFrame, header: list[str], lines: np.ndarray) -> None:
+        self.frame = frame
+        self.header = header
+        self.lines = lines
+        """Physical line number of each data row (the header is line 1)."""
+
+
+def read_raw(path: Path, display: str, resource: str) -> tuple[RawTable | None, list[Finding]]:
+    """Read a CSV file once, as text; report what stops it being read at all."""
+
+    def fail(rule: str, message: str, line: int | None = None) -> tuple[None, list[Finding]]:
+        return None, [Finding(display, line, None, rule, message, resource=resource)]
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return fail("missing-file", "the descriptor names this file, but it does not exist")
+    except OSError as e:
+        return fail("missing-file", f"the file cannot be read ({e.strerror})")
+    findings: list[Finding] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        findings.append(Finding(display, 1, None, "bom", "the file starts with a byte-order mark; save it as UTF-8 without BOM",
+                                resource=resource, severity="warning"))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return fail("encoding-error", f"the file is not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded; save it as UTF-8",
+                    data.count(b"\n", 0, e.start) + 1)
+    if not text.strip():
+        return fail("blank-header", "the file is empty: it needs at least a header row", 1)
+    try:
+        frame = pd.read_csv(io.StringIO(text), header=None, dtype=object, keep_default_na=False,
+                            na_filter=False, skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL,
+                            engine="c")
+    except pd.errors.ParserError as e:
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
+        if m:
+            return fail("extra-cell", f"row has {m[3]} cells but the header has {m[1]}; quote cells that contain commas",
+                        int(m[2]))
+        return fail("csv-error", f"the file is not valid CSV: {e}")
+    header = [str(v) for v in frame.iloc[0].tolist()]
+    body = frame.iloc[1:].reset_index(drop=True)
+    body.columns = range(body.shape[1])
+    n = len(body)
+    newlines = text.count("\n") - (0 if text.endswith("\n") else -1)
+    if newlines == n + 1:
+        lines = np.arange(2, n + 2)
+    else:
+        lines = _physical_lines(text, n)
+    return RawTable(body, header, lines), findings
+
+
+def _physical_lines(text: str, n: int) -> np.ndarray:
+    """Line on which each record starts, counting newlines inside quoted cells."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    starts, last = [], 0
+    for _ in reader:
+        starts.append(last + 1)
+        last = reader.line_num
+    return np.array(starts[1:n + 1], dtype=int)
+
+
+def per_unique(values: pd.Series, func: Callable[[str], Any], dtype: Any = object) -> np.ndarray:
+    """Apply `func` to each distinct value of a text column and spread the results back."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    out = np.array([func(u) for u in uniques], dtype=dtype)
+    return out[codes]
+
+
+def _bool(text: str) -> Any:
+    if text in TRUE_VALUES:
+        return True
+    if text in FALSE_VALUES:
+        return False
+    return None
+
+
+def parse(field: Field, text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Typed column for a field, and a mask of present values that do not parse as its type.
+
+    `text` holds '' for missing cells. A value that does not parse is missing in
+    the typed column and True in the mask; the loader refuses such data.
+    """
+    present = text != ""
+    index = text.index
+    if field.type == "integer":
+        ok = per_unique(text, lambda s: s == "" or _INTEGER.fullmatch(s) is not None, bool)
+        values = pd.to_numeric(text.where(ok & present.to_numpy(), None), errors="coerce")
+        return values.astype("Int64"), pd.Series(~ok, index=index)
+    if field.type == "number":
+        ok = per_unique(text, lambda s: s == "" or _NUMBER.fullmatch(s) is not None, bool)
+        clean = text.where(ok & present.to_numpy(), None).replace({"INF": "inf", "+INF": "inf", "-INF": "-inf"})
+        return pd.to_numeric(clean, errors="coerce").astype("Float64"), pd.Series(~ok, index=index)
+    if field.type == "boolean":
+        parsed = per_unique(text, _bool)
+        bad = present.to_numpy() & pd.isna(parsed)
+        return pd.Series(parsed, index=index).astype("boolean"), pd.Series(bad, index=index)
+    if field.type == "date":
+        ok = per_unique(text, lambda s: s == "" or _DATE.fullmatch(s) is not None, bool)
+        lo, _, bad = bounds(text.where(present & ok, None))
+        bad = (bad & present) | ~pd.Series(ok, index=index)
+        return lo.astype(DATE_UNIT), bad
+    if field.enum is not None:
+        cat = pd.Categorical(text.where(present, None), categories=list(field.enum))
+        bad = present.to_numpy() & (cat.codes < 0)
+        return pd.Series(cat, index=index), pd.Series(bad, index=index)
+    return text.where(present, None).astype("string"), pd.Series(False, index=index)
+
+
+def labels_to_columns(raw: RawTable, schema: Schema) -> dict[str, int]:
+    """Position of each schema field in the file's header (fields missing from it are left out)."""
+    pos = {}
+    for i, name in enumerate(raw.header):
+        pos.setdefault(name, i)
+    return {f.name: pos[f.name] for f in schema.fields if f.name in pos}
+
+
+def text_columns(raw: RawTable, schema: Schema) -> pd.DataFrame:
+    """The file's cells under the schema's field names; short rows give ''."""
+    cols = labels_to_columns(raw, schema)
+    data = {name: raw.frame[i].fillna("") if raw.frame[i].hasnans else raw.frame[i]
+            for name, i in cols.items()}
+    return pd.DataFrame(data, index=raw.frame.index)

@@ -1,0 +1,143 @@
+"""Load a data package into typed pandas DataFrames, refusing anything that would lose or coerce data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+
+from .dates import bounds
+from .package import Package, UnusablePackage, open_package
+from .report import DataPackageError, Report
+from .schema import Schema
+from .validation import check_tables
+
+
+@dataclass
+class Dataset:
+    """The resources of one data package, one typed DataFrame each.
+
+    Every schema field is a column with a dtype derived from the schema; each
+    uncertain-date field ``x`` also gets ``x_earliest`` and ``x_latest``
+    (datetimes bounding what the date can mean) right after it.
+    """
+
+    frames: dict[str, pd.DataFrame]
+    package: Package = field(repr=False)
+
+    @property
+    def version(self) -> str:
+        """Version of the data package (semantic versioning for data)."""
+        return self.package.version
+
+    @property
+    def as_of(self) -> str | None:
+        """Date the data is current to."""
+        return self.package.as_of
+
+    @property
+    def schemas(self) -> dict[str, Schema]:
+        return self.package.schemas()
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        frames = self.__dict__.get("frames", {})
+        if name in frames:
+            return frames[name]
+        raise AttributeError(name)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.frames[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.frames)
+
+    def records(self, name: str) -> list[Any]:
+        """Rows of a resource as pydantic models (`Agreement`, `Transfer`, ...)."""
+        from .models import model_for
+
+        model = model_for(self.package.schema(name))
+        columns = self.package.schema(name).names
+        frame = self.frames[name][columns].astype(object)
+        frame = frame.where(frame.notna(), None)
+        return [model.model_validate(row) for row in frame.to_dict(orient="records")]
+
+    def save(self, path: str | Path) -> Path:
+        """Write the package (descriptor and CSV files) to a folder; returns the descriptor's path.
+
+        Values are written in canonical form, so loading then saving a canonical
+        package gives byte-identical files.
+        """
+        out = Path(path)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, frame in self.frames.items():
+            schema = self.package.schema(name)
+            target = out / self.package.resource(name)["path"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(to_csv(frame, schema), encoding="utf-8", newline="")
+        descriptor = out / "datapackage.json"
+        descriptor.write_text(json.dumps(self.package.descriptor, indent=2, ensure_ascii=False) + "\n",
+                              encoding="utf-8")
+        return descriptor
+
+
+def _format(value: Any, kind: str) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return ""
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind == "integer":
+        return str(int(value))
+    if kind == "number":
+        v = float(value)
+        if math.isinf(v):
+            return "INF" if v > 0 else "-INF"
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if kind == "date":
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    return str(value)
+
+
+def to_csv(frame: pd.DataFrame, schema: Schema) -> str:
+    """A resource as canonical CSV text: schema column order, minimal quoting, LF line ends."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(schema.names)
+    columns = [[_format(v, f.type) for v in frame[f.name].astype(object)] for f in schema.fields]
+    writer.writerows(zip(*columns))
+    return buf.getvalue()
+
+
+def _with_date_bounds(typed: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    parts: dict[str, pd.Series] = {}
+    for f in schema.fields:
+        parts[f.name] = typed[f.name]
+        if f.edtf:
+            lo, hi, _ = bounds(typed[f.name].astype(object).where(typed[f.name].notna(), None))
+            parts[f"{f.name}_earliest"], parts[f"{f.name}_latest"] = lo, hi
+    return pd.DataFrame(parts, index=typed.index)
+
+
+def load(path: str | Path | None = None) -> Dataset:
+    """Load a data package (the bundled one by default) as typed DataFrames.
+
+    Raises `DataPackageError` with the findings when any value does not fit
+    its schema, since loading it would drop or coerce that value.
+    """
+    report = Report()
+    try:
+        pkg = open_package(path)
+    except UnusablePackage as e:
+        report.extend([e.finding])
+        report.usable = False
+        raise DataPackageError(report) from None
+    tables = check_tables(pkg, report)
+    if report.errors or len(tables) != len(pkg.resource_names):
+        raise DataPackageError(report)
+    frames = {name: _with_date_bounds(t.typed, t.schema) for name, t in tables.items()}
+    return Dataset(frames, pkg)

@@ -1,0 +1,114 @@
+"""Findings of a validation run, and how they are printed.
+
+A finding names the place a contributor has to fix (file, line, field), the
+value found there, the rule it breaks and why, so that a report reads like a
+compiler's error list.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Iterable, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem at one place in the data package."""
+
+    path: str
+    """File the problem is in, relative to the package (or the path given)."""
+    line: int | None
+    """Physical line in that file (1 is the CSV header), or None for a whole file."""
+    field: str | None
+    """Column name, or None when the problem is not one cell's."""
+    rule: str
+    """Short, stable name of the rule (see the codebook's list of rules)."""
+    message: str
+    """What is wrong and how to fix it."""
+    value: str | None = None
+    """The offending value as written in the file."""
+    resource: str | None = None
+    severity: Severity = "error"
+
+    def to_text(self) -> str:
+        place = self.path + (f":{self.line}" if self.line else "")
+        where = f" [{self.field}]" if self.field else ""
+        shown = f" (value: {self.value!r})" if self.value is not None else ""
+        return f"{place}:{where} {self.severity} {self.rule}: {self.message}{shown}"
+
+    def to_github(self) -> str:
+        kind = "error" if self.severity == "error" else "warning"
+        loc = f"file={self.path}" + (f",line={self.line}" if self.line else "")
+        text = self.message + (f" (value: {self.value!r})" if self.value is not None else "")
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        field_ = f" [{self.field}]" if self.field else ""
+        return f"::{kind} {loc},title={self.rule}{field_}::{text}"
+
+
+@dataclass
+class Report:
+    """All findings of one run. `usable` is False when nothing could be checked."""
+
+    findings: list[Finding] = field(default_factory=list)
+    usable: bool = True
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        self.findings.extend(findings)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """True when the package is usable and has no errors (warnings allowed)."""
+        return self.usable and not self.errors
+
+    @property
+    def exit_code(self) -> int:
+        """0 clean, 1 findings, 2 unusable input (the CLI's exit status)."""
+        if not self.usable:
+            return 2
+        return 1 if self.findings else 0
+
+    def sorted(self) -> list[Finding]:
+        return sorted(self.findings, key=lambda f: (f.path, f.line or 0, f.field or "", f.rule))
+
+    def summary(self) -> str:
+        e, w = len(self.errors), len(self.warnings)
+        if not self.usable:
+            return f"unusable: {e} error(s), nothing further could be checked"
+        return "valid" if not (e or w) else f"{e} error(s), {w} warning(s)"
+
+    def to_text(self) -> str:
+        return "\n".join([f.to_text() for f in self.sorted()] + [self.summary()])
+
+    def to_github(self) -> str:
+        return "\n".join([f.to_github() for f in self.sorted()] + [self.summary()])
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"valid": self.ok, "usable": self.usable, "errors": len(self.errors),
+             "warnings": len(self.warnings), "findings": [asdict(f) for f in self.sorted()]},
+            indent=2, ensure_ascii=False)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+class DataPackageError(Exception):
+    """Raised by `load()` when a package cannot be loaded without losing or coercing data."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        shown = report.sorted()[:20]
+        more = len(report.errors) - len(shown)
+        lines = [f.to_text() for f in shown] + ([f"... and {more} more"] if more > 0 else [])
+        super().__init__("the data package has errors:\n" + "\n".join(lines))

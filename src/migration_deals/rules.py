@@ -1,0 +1,394 @@
+"""Layer 2 of validation: consistency rules that a Table Schema cannot say.
+
+Each rule is a small function over whole columns; `RULES` lists them in the
+order they are documented in the codebook. Partial dates are compared as
+intervals: a rule fires only when the order is wrong for every day the
+dates can mean.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .columns import per_unique
+from .dates import bounds
+from .report import Finding, Severity
+from .tableschema import CheckedTable
+
+MILESTONES = ("announced", "signed", "in_force", "ended")
+TERMINAL = ("terminated", "struck_down", "abandoned")
+LOWER_BOUND = ("exact", "at_least")
+UPPER_BOUND = ("exact", "at_most")
+_BAD_TEXT = re.compile(r"^\s|\s$|[\x00-\x1f\x7f\u200b-\u200f\u2028\u2029\u2060\ufeff]|^[=+\-@]")
+
+
+@dataclass
+class Context:
+    tables: dict[str, CheckedTable]
+    as_of: date
+    _bounds: dict[tuple[str, str], tuple[pd.Series, pd.Series, pd.Series]] = field(default_factory=dict)
+
+    def bounds(self, resource: str, name: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """Earliest day, latest day and not-a-real-date mask of a date column (cached)."""
+        key = (resource, name)
+        if key not in self._bounds:
+            text = self.tables[resource].text[name]
+            self._bounds[key] = bounds(text.where(text != "", None))
+        return self._bounds[key]
+
+    def findings(self, resource: str, mask: np.ndarray | pd.Series, field_: str | None, rule: str,
+                 message: Callable[[int], str] | str, severity: Severity = "error",
+                 value_field: str | None = None) -> list[Finding]:
+        t = self.tables[resource]
+        mask = np.asarray(mask, dtype=bool)
+        out = []
+        vf = value_field or field_
+        for r in np.flatnonzero(mask):
+            value = t.text[vf].iat[r] if vf else None
+            msg = message(r) if callable(message) else message
+            out.append(Finding(t.display, t.line(r), field_, rule, msg, value, resource, severity))
+        return out
+
+
+def _has(ctx: Context, *names: str) -> bool:
+    return all(n in ctx.tables for n in names)
+
+
+def codes(ctx: Context) -> list[Finding]:
+    """Party, currency, language and nationality codes exist in ISO (or the documented extras)."""
+    import pycountry
+
+    out: list[Finding] = []
+    iso3 = {c.alpha_3 for c in pycountry.countries}
+    if _has(ctx, "parties"):
+        t = ctx.tables["parties"]
+        extra = set(t.schema.field("party_id").extra.get("nonIsoCodes", {}))
+        ids = t.text["party_id"]
+        bad = ~ids.isin(iso3 | extra) & (ids != "")
+        out += ctx.findings("parties", bad, "party_id", "party-code",
+                            "is not an ISO 3166-1 alpha-3 code nor one of the documented extra codes (nonIsoCodes)")
+    if _has(ctx, "costs"):
+        cur = ctx.tables["costs"].text["currency"]
+        known = {c.alpha_3 for c in pycountry.currencies}
+        out += ctx.findings("costs", ~cur.isin(known) & (cur != ""), "currency", "currency-code",
+                            "is not an ISO 4217 currency code")
+    if _has(ctx, "sources"):
+        lang = ctx.tables["sources"].text["language"]
+        known = {lg.alpha_2 for lg in pycountry.languages if hasattr(lg, "alpha_2")}
+        out += ctx.findings("sources", ~lang.isin(known) & (lang != ""), "language", "language-code",
+                            "is not an ISO 639-1 language code")
+    if _has(ctx, "transfers", "parties"):
+        extra = set(ctx.tables["parties"].schema.field("party_id").extra.get("nonIsoCodes", {}))
+        nat = ctx.tables["transfers"].text["nationalities"]
+        ok = per_unique(nat, lambda s: s == "" or all(c in iso3 or c in extra for c in s.split(";")), bool)
+        out += ctx.findings("transfers", ~ok, "nationalities", "nationality-code",
+                            "every code must be an ISO 3166-1 alpha-3 country code (or a documented extra)")
+    return out
+
+
+def real_dates(ctx: Context) -> list[Finding]:
+    """Dates that match the pattern must also exist in the calendar (no 2023-02-30)."""
+    out: list[Finding] = []
+    for res, t in ctx.tables.items():
+        for f in t.schema.fields:
+            if f.edtf:
+                text = t.text[f.name]
+                rx = re.compile(f.pattern or "")
+                shaped = per_unique(text, lambda s, rx=rx: bool(s) and rx.fullmatch(s) is not None, bool)
+                _, _, bad = ctx.bounds(res, f.name)
+                out += ctx.findings(res, shaped & bad, f.name, "date-invalid",
+                                    "is not a real calendar date (check the day of the month)")
+    return out
+
+
+def future_dates(ctx: Context) -> list[Finding]:
+    """No date lies after the date the data package is current to."""
+    out: list[Finding] = []
+    limit = pd.Timestamp(ctx.as_of)
+    for res, t in ctx.tables.items():
+        for f in t.schema.fields:
+            if f.edtf:
+                lo, _, _ = ctx.bounds(res, f.name)
+            elif f.type == "date":
+                lo = t.typed[f.name]
+            else:
+                continue
+            out += ctx.findings(res, (lo > limit).fillna(False), f.name, "future-date",
+                                f"lies after the data package's asOf date {ctx.as_of.isoformat()}")
+    return out
+
+
+def _before(ctx: Context, res: str, a: str, b: str) -> np.ndarray:
+    """Rows where date b certainly lies before date a."""
+    a_lo, _, _ = ctx.bounds(res, a)
+    _, b_hi, _ = ctx.bounds(res, b)
+    return (b_hi < a_lo).fillna(False).to_numpy()
+
+
+def milestone_order(ctx: Context) -> list[Finding]:
+    """announced <= signed <= in_force <= ended, comparing partial dates as intervals."""
+    if not _has(ctx, "agreements"):
+        return []
+    out: list[Finding] = []
+    for i, later in enumerate(MILESTONES[1:], start=1):
+        for earlier in MILESTONES[:i]:
+            out += ctx.findings("agreements", _before(ctx, "agreements", earlier, later), later, "date-order",
+                                f"{later} lies before {earlier}; milestones run announced, signed, in_force, ended")
+    return out
+
+
+def status_dates(ctx: Context) -> list[Finding]:
+    """An end date goes with a terminal status (terminated, struck_down, abandoned) and back."""
+    if not _has(ctx, "agreements"):
+        return []
+    t = ctx.tables["agreements"]
+    ended = (t.text["ended"] != "").to_numpy()
+    terminal = t.text["status"].isin(TERMINAL).to_numpy()
+    return (ctx.findings("agreements", ended & ~terminal & (t.text["status"] != "").to_numpy(), "status", "status-dates",
+                         "the agreement has an ended date, so its status must be terminated, struck_down or abandoned")
+            + ctx.findings("agreements", terminal & ~ended, "ended", "status-dates",
+                           "the status says the agreement ended; give the ended date (a year is enough)",
+                           value_field="ended"))
+
+
+def party_pairs(ctx: Context) -> list[Finding]:
+    """An agreement has two different parties; money moves between two different parties."""
+    out: list[Finding] = []
+    if _has(ctx, "agreements"):
+        t = ctx.tables["agreements"].text
+        out += ctx.findings("agreements", (t["sending_party"] == t["receiving_party"]) & (t["sending_party"] != ""),
+                            "receiving_party", "same-party", "the receiving party must differ from the sending party")
+    if _has(ctx, "costs"):
+        t = ctx.tables["costs"].text
+        out += ctx.findings("costs", (t["payer"] == t["payee"]) & (t["payer"] != ""), "payee", "same-party",
+                            "the payee must differ from the payer (leave payee empty for the payer's own spending)")
+        to_partner = t["category"].isin(["direct_payment", "development_fund", "per_person_payment"]) & (t["payee"] == "")
+        out += ctx.findings("costs", to_partner, "payee", "payee-missing",
+                            "payments to a partner (direct_payment, development_fund, per_person_payment) need a payee")
+    return out
+
+
+def parent_agreement(ctx: Context) -> list[Finding]:
+    """An agreement is not its own parent."""
+    if not _has(ctx, "agreements"):
+        return []
+    t = ctx.tables["agreements"].text
+    return ctx.findings("agreements", t["parent_agreement_id"] == t["agreement_id"], "parent_agreement_id",
+                        "self-parent", "an agreement cannot amend or implement itself")
+
+
+def periods(ctx: Context) -> list[Finding]:
+    """Periods are well ordered; events have a start; rates go with per-person status."""
+    out: list[Finding] = []
+    for res in ("transfers", "costs"):
+        if not _has(ctx, res):
+            continue
+        t = ctx.tables[res].text
+        out += ctx.findings(res, _before(ctx, res, "period_start", "period_end"), "period_end", "period-order",
+                            "period_end lies before period_start")
+        out += ctx.findings(res, (t["measure"] == "event") & (t["period_start"] == ""), "period_start", "event-period",
+                            "an event needs period_start (equal to period_end for a single flight or payment)")
+    if _has(ctx, "costs"):
+        t = ctx.tables["costs"].text
+        mismatch = (t["measure"] == "rate") != (t["status"] == "per_person_rate")
+        out += ctx.findings("costs", mismatch & (t["measure"] != "") & (t["status"] != ""), "status", "rate-status",
+                            "measure rate and status per_person_rate go together")
+    return out
+
+
+def within_agreement(ctx: Context) -> list[Finding]:
+    """Warn when a transfer or cost period lies outside the agreement's life."""
+    if not _has(ctx, "agreements"):
+        return []
+    a = ctx.tables["agreements"]
+    starts = [ctx.bounds("agreements", m)[0] for m in MILESTONES[:3]]
+    start = pd.concat(starts, axis=1).min(axis=1)
+    end = ctx.bounds("agreements", "ended")[1]
+    ids = a.text["agreement_id"]
+    start_by, end_by = pd.Series(start.to_numpy(), index=ids), pd.Series(end.to_numpy(), index=ids)
+    start_by = start_by[~start_by.index.duplicated()]
+    end_by = end_by[~end_by.index.duplicated()]
+    out: list[Finding] = []
+    for res in ("transfers", "costs"):
+        if not _has(ctx, res):
+            continue
+        t = ctx.tables[res]
+        aid = t.text["agreement_id"]
+        _, p_hi, _ = ctx.bounds(res, "period_end")
+        p_lo = ctx.bounds(res, "period_start")[0].fillna(ctx.bounds(res, "period_end")[0])
+        a_start = start_by.reindex(aid.to_numpy()).to_numpy(dtype="datetime64[s]")
+        a_end = end_by.reindex(aid.to_numpy()).to_numpy(dtype="datetime64[s]")
+        early = (p_hi.to_numpy() < a_start)
+        late = (p_lo.to_numpy() > a_end)
+        msg = "the period lies outside the agreement's life (from its first milestone to its end); check the dates or the agreement"
+        if res == "costs":
+            early = early & (t.text["status"] != "committed").to_numpy()
+        out += ctx.findings(res, early | late, "period_end", "outside-agreement", msg, severity="warning")
+    return out
+
+
+def _preferred(t: CheckedTable) -> np.ndarray:
+    return (t.text["alternative_to"] == "").to_numpy()
+
+
+def _series_groups(ctx: Context):
+    """Preferred transfer rows grouped by agreement, direction and population."""
+    t = ctx.tables["transfers"]
+    lo, _, _ = ctx.bounds("transfers", "period_end")
+    _, hi, _ = ctx.bounds("transfers", "period_end")
+    people = t.typed["people"].to_numpy(dtype=float, na_value=np.nan)
+    q = t.text["qualifier"]
+    lower = np.where(q.isin(LOWER_BOUND), people, np.nan)
+    upper = np.where(q.isin(UPPER_BOUND), people, np.nan)
+    frame = pd.DataFrame({"row": np.arange(len(t.text)), "lo": lo.to_numpy(), "hi": hi.to_numpy(),
+                          "lower": lower, "upper": upper, "measure": t.text["measure"].to_numpy()})
+    frame = frame[_preferred(t) & frame["lo"].notna().to_numpy()]
+    keys = [t.text[k].to_numpy()[frame["row"].to_numpy()] for k in ("agreement_id", "direction", "population")]
+    return frame.groupby(keys, sort=False)
+
+
+def _prior_totals(prior: pd.DataFrame, later: pd.DataFrame, how: str) -> np.ndarray:
+    """For each row of `later`, the max (or sum) of `prior.lower` over rows ending certainly before it begins."""
+    prior = prior.sort_values("hi")
+    vals = prior["lower"].fillna(0 if how == "sum" else -np.inf).to_numpy()
+    acc = np.cumsum(vals) if how == "sum" else np.maximum.accumulate(vals) if len(vals) else vals
+    pos = np.searchsorted(prior["hi"].to_numpy(), later["lo"].to_numpy(), side="left")
+    if how == "sum":
+        # events that end on or before the day a total is stated count towards it
+        pos = np.searchsorted(prior["hi"].to_numpy(), later["lo"].to_numpy(), side="right")
+    acc = np.concatenate([[0.0 if how == "sum" else -np.inf], acc])
+    return acc[pos]
+
+
+def cumulative_series(ctx: Context) -> list[Finding]:
+    """Cumulative totals never fall; events before a total never add up to more than it."""
+    if not _has(ctx, "transfers"):
+        return []
+    out_rows: dict[str, list[tuple[int, float]]] = {"decrease": [], "exceed": []}
+    for _, g in _series_groups(ctx):
+        cum = g[g["measure"] == "cumulative"]
+        ev = g[g["measure"] == "event"]
+        if len(cum) > 1:
+            before = _prior_totals(cum, cum, "max")
+            for r, b, u in zip(cum["row"], before, cum["upper"]):
+                if not np.isnan(u) and b > u:
+                    out_rows["decrease"].append((r, b))
+        if len(cum) and len(ev):
+            total = _prior_totals(ev, cum, "sum")
+            for r, s, u in zip(cum["row"], total, cum["upper"]):
+                if not np.isnan(u) and s > u:
+                    out_rows["exceed"].append((r, s))
+    n = len(ctx.tables["transfers"].text)
+    out: list[Finding] = []
+    for rule, rows in (("cumulative-decrease", out_rows["decrease"]), ("events-exceed-cumulative", out_rows["exceed"])):
+        mask = np.zeros(n, bool)
+        info = dict(rows)
+        mask[list(info)] = True
+        text = ("a cumulative total cannot fall: an earlier total for the same agreement, direction and population is at least {:.0f}"
+                if rule == "cumulative-decrease" else
+                "events for the same agreement, direction and population before this date already add up to {:.0f}, more than this total")
+        out += ctx.findings("transfers", mask, "people", rule, lambda r, text=text, info=info: text.format(info[r]))
+    return out
+
+
+def capacity(ctx: Context) -> list[Finding]:
+    """Transfers to a capped agreement's receiving party stay within its cap."""
+    if not _has(ctx, "transfers", "agreements"):
+        return []
+    a = ctx.tables["agreements"]
+    cap = pd.Series(a.typed["capacity_people"].to_numpy(dtype=float, na_value=np.nan), index=a.text["agreement_id"])
+    cap = cap[~cap.index.duplicated()]
+    t = ctx.tables["transfers"]
+    people = t.typed["people"].to_numpy(dtype=float, na_value=np.nan)
+    lower = np.where(t.text["qualifier"].isin(LOWER_BOUND), people, 0.0)
+    sel = _preferred(t) & (t.text["direction"] == "to_receiver").to_numpy()
+    aid = t.text["agreement_id"]
+    limit = cap.reindex(aid.to_numpy()).to_numpy(dtype=float)
+    cum = sel & (t.text["measure"] == "cumulative").to_numpy()
+    over = cum & (lower > limit)
+    ev = sel & (t.text["measure"] == "event").to_numpy()
+    sums = pd.Series(np.where(ev, lower, 0.0)).groupby(aid.to_numpy()).transform("sum").to_numpy()
+    last_event = ev & ~pd.Series(np.where(ev, aid, None)).duplicated(keep="last").to_numpy()
+    over_ev = last_event & (sums > limit)
+    return ctx.findings("transfers", over | over_ev, "people", "over-capacity",
+                        lambda r: f"transfers under this agreement exceed its capacity_people of {limit[r]:.0f}")
+
+
+def alternatives(ctx: Context) -> list[Finding]:
+    """A row kept for a disagreeing source points at a preferred row of the same agreement and says why."""
+    out: list[Finding] = []
+    for res, key in (("transfers", "transfer_id"), ("costs", "cost_id")):
+        if not _has(ctx, res):
+            continue
+        t = ctx.tables[res].text
+        alt = t["alternative_to"]
+        has = alt != ""
+        by_id = t.drop_duplicates(key).set_index(key)
+        target_agreement = alt.map(by_id["agreement_id"])
+        target_alt = alt.map(by_id["alternative_to"])
+        out += ctx.findings(res, has & (alt == t[key]), "alternative_to", "alternative-self",
+                            "a row cannot be an alternative to itself")
+        out += ctx.findings(res, has & target_agreement.notna() & (target_agreement != t["agreement_id"]),
+                            "alternative_to", "alternative-agreement",
+                            "the preferred row must be about the same agreement")
+        out += ctx.findings(res, has & target_alt.notna() & (target_alt != ""), "alternative_to", "alternative-chain",
+                            "point at the preferred row itself, not at another alternative")
+        out += ctx.findings(res, has & (t["notes"] == ""), "notes", "alternative-reason",
+                            "say in notes why the other row is preferred")
+    return out
+
+
+def sources_used(ctx: Context) -> list[Finding]:
+    """Every source is cited by a row (as source_id, or by id in an agreement's notes)."""
+    if not _has(ctx, "sources"):
+        return []
+    cited: set[str] = set()
+    for res, t in ctx.tables.items():
+        if res != "sources" and "source_id" in t.text:
+            cited.update(t.text["source_id"])
+        if res != "sources" and "notes" in t.text:
+            for note in t.text["notes"]:
+                cited.update(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)+", note))
+    ids = ctx.tables["sources"].text["source_id"]
+    return ctx.findings("sources", ~ids.isin(cited), "source_id", "unused-source",
+                        "no row cites this source; cite it or remove it")
+
+
+def clean_text(ctx: Context) -> list[Finding]:
+    """Text has no outer spaces, control or zero-width characters, and no spreadsheet formula prefix."""
+    out: list[Finding] = []
+    for res, t in ctx.tables.items():
+        for f in t.schema.fields:
+            if f.type != "string":
+                continue
+            bad = per_unique(t.text[f.name], lambda s: bool(s) and _BAD_TEXT.search(s) is not None, bool)
+            out += ctx.findings(res, bad, f.name, "text-hygiene",
+                                "remove spaces at either end, line breaks, control or zero-width characters, "
+                                "and a leading =, +, - or @ (spreadsheets run those as formulas)")
+    return out
+
+
+RULES: tuple[Callable[[Context], list[Finding]], ...] = (
+    codes, real_dates, future_dates, milestone_order, status_dates, party_pairs, parent_agreement,
+    periods, within_agreement, cumulative_series, capacity, alternatives, sources_used, clean_text,
+)
+
+
+def check(tables: dict[str, CheckedTable], as_of: date) -> list[Finding]:
+    """Run every consistency rule on tables that passed layer 1."""
+    ctx = Context(tables, as_of)
+    out: list[Finding] = []
+    for rule in RULES:
+        try:
+            out += rule(ctx)
+        except KeyError as e:
+            out.append(Finding("datapackage.json", None, str(e.args[0]), "rule-skipped",
+                               f"rule {rule.__name__} needs field {e.args[0]!r}, which this package's schema lacks",
+                               severity="warning"))
+    return out

@@ -1,0 +1,177 @@
+"""Layer 1 of validation: what a Table Schema says (labels, types, constraints, keys).
+
+These checks must agree with stock frictionless; a differential test holds
+them to it. They run on whole columns, once per distinct value where it helps.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .columns import RawTable, parse, per_unique, text_columns
+from .report import Finding
+from .schema import Field, Schema
+
+_TYPE_HINTS = {
+    "integer": "write a whole number such as 42",
+    "number": "write a number such as 1500000 or 0.5, without thousands separators or currency signs",
+    "boolean": "write true or false",
+    "date": "write a calendar date as YYYY-MM-DD",
+}
+EDTF_HINT = "write a date as YYYY, YYYY-MM or YYYY-MM-DD, optionally followed by ~ (approximate) or ? (uncertain)"
+
+
+@dataclass
+class CheckedTable:
+    """A resource after layer 1: its text, its typed values, and where each row stands in the file."""
+
+    resource: str
+    display: str
+    schema: Schema
+    text: pd.DataFrame
+    typed: pd.DataFrame
+    lines: np.ndarray
+
+    def line(self, row: int) -> int:
+        return int(self.lines[row])
+
+
+def _cells(table_display: str, resource: str, lines: np.ndarray, text: pd.Series, mask: np.ndarray,
+           field: str, rule: str, message: str | None = None, message_for=None) -> list[Finding]:
+    rows = np.flatnonzero(mask)
+    out = []
+    for r in rows:
+        value = text.iat[r]
+        msg = message_for(r, value) if message_for else message
+        out.append(Finding(table_display, int(lines[r]), field, rule, msg, value, resource))
+    return out
+
+
+def check_table(raw: RawTable, schema: Schema, display: str) -> tuple[CheckedTable | None, list[Finding]]:
+    """Check labels, row shapes, cell types and constraints, and the primary key of one resource."""
+    res = schema.resource
+    findings: list[Finding] = []
+    header = raw.header
+    names = schema.names
+    missing = [n for n in names if n not in header]
+    for i, label in enumerate(header):
+        if label == "" or label == "nan":
+            findings.append(Finding(display, 1, None, "blank-label", f"column {i + 1} has no name", None, res))
+        elif label not in names:
+            findings.append(Finding(display, 1, label, "extra-label",
+                                    f"column {label!r} is not in the {res} schema; remove it or add it to the schema", label, res))
+        elif header.index(label) != i:
+            findings.append(Finding(display, 1, label, "duplicate-label", f"column {label!r} appears twice", label, res))
+    for n in missing:
+        findings.append(Finding(display, 1, n, "missing-label",
+                                f"column {n!r} is missing from the header; the {res} schema requires every field", None, res))
+    if findings:
+        return None, findings
+    if header != names:
+        findings.append(Finding(display, 1, None, "incorrect-label",
+                                f"columns must be in schema order: {', '.join(names)}", ",".join(header), res))
+        return None, findings
+
+    lines = raw.lines
+    frame = raw.frame
+    # Row shapes: blank rows and short rows (pandas leaves the missing cells empty).
+    nulls = frame.isna().to_numpy()
+    blank = nulls[:, 1:].all(axis=1) & (frame[0].fillna("") == "").to_numpy() if len(frame) else np.zeros(0, bool)
+    for r in np.flatnonzero(blank):
+        findings.append(Finding(display, int(lines[r]), None, "blank-row", "the row is empty; delete it", None, res))
+    short = nulls.any(axis=1) & ~blank
+    for r in np.flatnonzero(short):
+        for c in np.flatnonzero(nulls[r]):
+            findings.append(Finding(display, int(lines[r]), names[c], "missing-cell",
+                                    f"the row has fewer cells than the header; {names[c]!r} is missing", None, res))
+    text = text_columns(raw, schema)
+    skip = blank | short
+
+    typed: dict[str, pd.Series] = {}
+    for f in schema.fields:
+        col = text[f.name]
+        values, bad = parse(f, col)
+        typed[f.name] = values
+        findings += _field_findings(f, col, values, skip, bad.to_numpy(), display, res, lines)
+    typed_frame = pd.DataFrame(typed, index=text.index)
+
+    if schema.primary_key:
+        key = text[list(schema.primary_key)]
+        dup = key.duplicated(keep="first").to_numpy() & ~skip
+        if dup.any():
+            first = _first_lines(key, lines)
+            f0 = schema.primary_key[0]
+            label = ", ".join(schema.primary_key)
+            findings += _cells(display, res, lines, text[f0], dup, f0, "primary-key",
+                               message_for=lambda r, v: f"{label} {v!r} is already used on line {first[r]}; keys must be unique")
+    return CheckedTable(res, display, schema, text, typed_frame, lines), findings
+
+
+def _first_lines(key: pd.DataFrame, lines: np.ndarray) -> np.ndarray:
+    groups = key.groupby(list(key.columns), sort=False).ngroup().to_numpy()
+    first = pd.Series(lines).groupby(groups).transform("first").to_numpy()
+    return first
+
+
+def _field_findings(f: Field, col: pd.Series, values: pd.Series, skip: np.ndarray, bad: np.ndarray,
+                    display: str, res: str, lines: np.ndarray) -> list[Finding]:
+    out: list[Finding] = []
+    empty = (col == "").to_numpy()
+    present = ~empty & ~skip
+    bad = bad & present
+    cells = lambda mask, rule, msg=None, fn=None: _cells(display, res, lines, col, mask, f.name, rule, msg, fn)  # noqa: E731
+    if f.required:
+        out += cells(empty & ~skip, "required", f"{f.name} is required; it may not be empty")
+    if f.enum is not None:
+        out += cells(bad, "enum", f"must be one of: {', '.join(f.enum)}")
+        return out
+    if f.type != "string":
+        out += cells(bad, "type-error", f"is not a valid {f.type}: {_TYPE_HINTS[f.type]}")
+    ok = present & ~bad
+    if f.pattern is not None and f.type == "string":
+        rx = re.compile(f.pattern)
+        match = per_unique(col, lambda s: s == "" or rx.fullmatch(s) is not None, bool)
+        out += cells(ok & ~match, "pattern", EDTF_HINT if f.edtf else f"must match the pattern {f.pattern}")
+    if f.type in ("integer", "number"):
+        num = values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            if f.minimum is not None:
+                out += cells(ok & (num < f.minimum), "minimum", f"must be at least {f.minimum}")
+            if f.exclusive_minimum is not None:
+                out += cells(ok & (num <= f.exclusive_minimum), "exclusive-minimum", f"must be greater than {f.exclusive_minimum}")
+            if f.maximum is not None:
+                out += cells(ok & (num > f.maximum), "maximum", f"must be at most {f.maximum}")
+    if f.unique:
+        dup = col.where(present, None).duplicated(keep="first").to_numpy() & present
+        out += cells(dup, "unique", f"{f.name} must be unique; this value is used on an earlier line")
+    return out
+
+
+def check_foreign_keys(tables: dict[str, CheckedTable]) -> list[Finding]:
+    """Every reference points at an existing row of the referenced resource."""
+    out: list[Finding] = []
+    for t in tables.values():
+        for fk in t.schema.foreign_keys:
+            target = tables.get(fk.resource)
+            if target is None:
+                continue
+            if len(fk.fields) == 1:
+                values = t.text[fk.fields[0]]
+                present = (values != "").to_numpy()
+                known = pd.Index(target.text[fk.reference_fields[0]])
+                dangling = present & ~values.isin(known).to_numpy()
+            else:
+                vals = t.text[list(fk.fields)].astype(str).agg("\x1f".join, axis=1)
+                present = (t.text[list(fk.fields)] != "").all(axis=1).to_numpy()
+                known = target.text[list(fk.reference_fields)].astype(str).agg("\x1f".join, axis=1)
+                dangling = present & ~vals.isin(known).to_numpy()
+                values = vals
+            name = fk.fields[0]
+            ref = f"{fk.resource}.{','.join(fk.reference_fields)}"
+            out += _cells(t.display, t.resource, t.lines, values, dangling, name, "foreign-key",
+                          message_for=lambda r, v, ref=ref: f"{v!r} is not a {ref}; add that row first or fix the reference")
+    return out

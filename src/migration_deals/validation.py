@@ -1,0 +1,70 @@
+"""Validate a data package: read each file once, check layer 1 (Table Schema) then layer 2 (consistency)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from .columns import read_raw
+from .package import Package, UnusablePackage, open_package
+from .report import Finding, Report
+from .tableschema import CheckedTable, check_foreign_keys, check_table
+
+
+def check_tables(pkg: Package, report: Report) -> dict[str, CheckedTable]:
+    """Layer 1 for every resource; tables that could not be read at all are left out."""
+    tables: dict[str, CheckedTable] = {}
+    for name in pkg.resource_names:
+        display = pkg.display(name)
+        schema = pkg.schema(name)
+        raw, found = read_raw(pkg.path_of(name), display, name)
+        report.extend(found)
+        if raw is None:
+            continue
+        table, found = check_table(raw, schema, display)
+        report.extend(found)
+        if table is not None:
+            tables[name] = table
+    report.extend(check_foreign_keys(tables))
+    return tables
+
+
+def _as_of(pkg: Package, report: Report) -> date:
+    text = pkg.as_of
+    if text:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+        report.extend([Finding(str(pkg.descriptor_path), None, "asOf", "descriptor-error",
+                               "asOf must be a date written YYYY-MM-DD", text)])
+    else:
+        report.extend([Finding(str(pkg.descriptor_path), None, "asOf", "descriptor-error",
+                               "the descriptor needs asOf, the date the data is current to; today is used meanwhile",
+                               severity="warning")])
+    return date.today()
+
+
+def validate(path: str | Path | None = None) -> Report:
+    """Check a data package (the bundled one by default) and return every finding.
+
+    Never raises for bad input: an unusable package gives a report with
+    ``usable`` False and one finding that says why.
+    """
+    from . import rules
+
+    report = Report()
+    try:
+        pkg = open_package(path)
+    except UnusablePackage as e:
+        report.extend([e.finding])
+        report.usable = False
+        return report
+    as_of = _as_of(pkg, report)
+    tables = check_tables(pkg, report)
+    if not tables:
+        report.usable = False
+        return report
+    if not report.errors:
+        report.extend(rules.check(tables, as_of))
+    return report
