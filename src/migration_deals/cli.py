@@ -13,7 +13,7 @@ def _validate(args: argparse.Namespace) -> int:
     report = validate(args.path)
     out = {"text": report.to_text, "json": report.to_json, "github": report.to_github}[args.format]()
     print(out)
-    return report.exit_code
+    return report.exit_code(args.strict)
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -42,7 +42,7 @@ def _info(args: argparse.Namespace) -> int:
     print(f"validation: {report.summary()}")
     if report.findings:
         print(report.to_text())
-    return report.exit_code
+    return report.exit_code()
 
 
 def _summary(path: str | None) -> None:
@@ -77,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("validate", help="check a data package and list every finding")
     p.add_argument("path", nargs="?", help="datapackage.json or its folder (default: the bundled package)")
     p.add_argument("--format", choices=["text", "json", "github"], default="text")
+    p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     p.set_defaults(run=_validate)
     p = sub.add_parser("info", help="version, resources, row counts, a summary and the validation result")
     p.add_argument("path", nargs="?")

@@ -71,12 +71,11 @@ class Report:
         """True when the package is usable and has no errors (warnings allowed)."""
         return self.usable and not self.errors
 
-    @property
-    def exit_code(self) -> int:
-        """0 clean, 1 findings, 2 unusable input (the CLI's exit status)."""
+    def exit_code(self, strict: bool = False) -> int:
+        """The CLI's exit status: 0 clean, 1 errors (or, when strict, warnings), 2 unusable input."""
         if not self.usable:
             return 2
-        return 1 if self.findings else 0
+        return 1 if self.errors or (strict and self.warnings) else 0
 
     def sorted(self) -> list[Finding]:
         return sorted(self.findings, key=lambda f: (f.path, f.line or 0, f.field or "", f.rule))

@@ -23,6 +23,7 @@ from .tableschema import CheckedTable
 
 MILESTONES = ("announced", "signed", "in_force", "ended")
 TERMINAL = ("terminated", "struck_down", "abandoned")
+SERIES = ("agreement_id", "direction", "population", "nationalities")
 LOWER_BOUND = ("exact", "at_least")
 UPPER_BOUND = ("exact", "at_most")
 _BAD_TEXT = re.compile(r"^\s|\s$|[\x00-\x1f\x7f\u200b-\u200f\u2028\u2029\u2060\ufeff]|^[=+\-@]")
@@ -132,14 +133,20 @@ def _before(ctx: Context, res: str, a: str, b: str) -> np.ndarray:
 
 
 def milestone_order(ctx: Context) -> list[Finding]:
-    """announced <= signed <= in_force <= ended, comparing partial dates as intervals."""
+    """signed <= in_force <= ended, comparing partial dates as intervals (an announcement after signing is a warning)."""
     if not _has(ctx, "agreements"):
         return []
     out: list[Finding] = []
     for i, later in enumerate(MILESTONES[1:], start=1):
         for earlier in MILESTONES[:i]:
+            if earlier == "announced":
+                # Deals are sometimes signed in secret and announced later: worth a look, not an error.
+                out += ctx.findings("agreements", _before(ctx, "agreements", earlier, later), "announced",
+                                    "date-order", f"announced lies after {later}; check it (secretly signed deals "
+                                    "are announced later)", severity="warning")
+                continue
             out += ctx.findings("agreements", _before(ctx, "agreements", earlier, later), later, "date-order",
-                                f"{later} lies before {earlier}; milestones run announced, signed, in_force, ended")
+                                f"{later} lies before {earlier}; milestones run signed, in_force, ended")
     return out
 
 
@@ -158,7 +165,7 @@ def status_dates(ctx: Context) -> list[Finding]:
 
 
 def party_pairs(ctx: Context) -> list[Finding]:
-    """An agreement has two different parties; money moves between two different parties."""
+    """An agreement has two different parties; money moves between two parties; payments to a partner name it."""
     out: list[Finding] = []
     if _has(ctx, "agreements"):
         t = ctx.tables["agreements"].text
@@ -168,9 +175,9 @@ def party_pairs(ctx: Context) -> list[Finding]:
         t = ctx.tables["costs"].text
         out += ctx.findings("costs", (t["payer"] == t["payee"]) & (t["payer"] != ""), "payee", "same-party",
                             "the payee must differ from the payer (leave payee empty for the payer's own spending)")
-        to_partner = t["category"].isin(["direct_payment", "development_fund", "per_person_payment"]) & (t["payee"] == "")
+        to_partner = t["category"].isin(["direct_payment", "development_fund"]) & (t["payee"] == "")
         out += ctx.findings("costs", to_partner, "payee", "payee-missing",
-                            "payments to a partner (direct_payment, development_fund, per_person_payment) need a payee")
+                            "payments to a partner (direct_payment, development_fund) need a payee")
     return out
 
 
@@ -184,7 +191,7 @@ def parent_agreement(ctx: Context) -> list[Finding]:
 
 
 def periods(ctx: Context) -> list[Finding]:
-    """Periods are well ordered; events have a start; rates go with per-person status."""
+    """Periods are well ordered; observed events (transfers, paid costs) have a start; rates go with per-person status."""
     out: list[Finding] = []
     for res in ("transfers", "costs"):
         if not _has(ctx, res):
@@ -192,7 +199,10 @@ def periods(ctx: Context) -> list[Finding]:
         t = ctx.tables[res].text
         out += ctx.findings(res, _before(ctx, res, "period_start", "period_end"), "period_end", "period-order",
                             "period_end lies before period_start")
-        out += ctx.findings(res, (t["measure"] == "event") & (t["period_start"] == ""), "period_start", "event-period",
+        event = t["measure"] == "event"
+        if res == "costs":  # a promised or estimated payment may have no known period yet
+            event &= t["status"] == "paid"
+        out += ctx.findings(res, event & (t["period_start"] == ""), "period_start", "event-period",
                             "an event needs period_start (equal to period_end for a single flight or payment)")
     if _has(ctx, "costs"):
         t = ctx.tables["costs"].text
@@ -225,7 +235,8 @@ def within_agreement(ctx: Context) -> list[Finding]:
         a_start = start_by.reindex(aid.to_numpy()).to_numpy(dtype="datetime64[s]")
         a_end = end_by.reindex(aid.to_numpy()).to_numpy(dtype="datetime64[s]")
         early = (p_hi.to_numpy() < a_start)
-        late = (p_lo.to_numpy() > a_end)
+        # a cumulative total may be stated after the end; an event may not happen after it
+        late = (p_lo.to_numpy() > a_end) & (t.text["measure"] != "cumulative").to_numpy()
         msg = "the period lies outside the agreement's life (from its first milestone to its end); check the dates or the agreement"
         if res == "costs":
             early = early & (t.text["status"] != "committed").to_numpy()
@@ -238,7 +249,7 @@ def _preferred(t: CheckedTable) -> np.ndarray:
 
 
 def _series_groups(ctx: Context):
-    """Preferred transfer rows grouped by agreement, direction and population."""
+    """Preferred transfer rows grouped into series: same agreement, direction, population and nationalities."""
     t = ctx.tables["transfers"]
     lo, _, _ = ctx.bounds("transfers", "period_end")
     _, hi, _ = ctx.bounds("transfers", "period_end")
@@ -249,7 +260,7 @@ def _series_groups(ctx: Context):
     frame = pd.DataFrame({"row": np.arange(len(t.text)), "lo": lo.to_numpy(), "hi": hi.to_numpy(),
                           "lower": lower, "upper": upper, "measure": t.text["measure"].to_numpy()})
     frame = frame[_preferred(t) & frame["lo"].notna().to_numpy()]
-    keys = [t.text[k].to_numpy()[frame["row"].to_numpy()] for k in ("agreement_id", "direction", "population")]
+    keys = [t.text[k].to_numpy()[frame["row"].to_numpy()] for k in SERIES]
     return frame.groupby(keys, sort=False)
 
 
@@ -290,9 +301,9 @@ def cumulative_series(ctx: Context) -> list[Finding]:
         mask = np.zeros(n, bool)
         info = dict(rows)
         mask[list(info)] = True
-        text = ("a cumulative total cannot fall: an earlier total for the same agreement, direction and population is at least {:.0f}"
+        text = ("a cumulative total cannot fall: an earlier total in the same series is at least {:.0f}"
                 if rule == "cumulative-decrease" else
-                "events for the same agreement, direction and population before this date already add up to {:.0f}, more than this total")
+                "events in the same series before this date already add up to {:.0f}, more than this total")
         out += ctx.findings("transfers", mask, "people", rule, lambda r, text=text, info=info: text.format(info[r]))
     return out
 
@@ -345,7 +356,7 @@ def alternatives(ctx: Context) -> list[Finding]:
 
 
 def sources_used(ctx: Context) -> list[Finding]:
-    """Every source is cited by a row (as source_id, or by id in an agreement's notes)."""
+    """Every source is cited by a row: as source_id, by id in notes, or as an agreement's text_url."""
     if not _has(ctx, "sources"):
         return []
     cited: set[str] = set()
@@ -355,7 +366,11 @@ def sources_used(ctx: Context) -> list[Finding]:
         if res != "sources" and "notes" in t.text:
             for note in t.text["notes"]:
                 cited.update(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)+", note))
-    ids = ctx.tables["sources"].text["source_id"]
+    src = ctx.tables["sources"].text
+    ids = src["source_id"]
+    if "agreements" in ctx.tables:
+        texts = set(ctx.tables["agreements"].text["text_url"])
+        cited.update(ids[src["url"].isin(texts)])
     return ctx.findings("sources", ~ids.isin(cited), "source_id", "unused-source",
                         "no row cites this source; cite it or remove it")
 
