@@ -134,9 +134,10 @@ def parse(field: Field, text: pd.Series) -> tuple[pd.Series, pd.Series]:
         bad = (bad & present) | ~pd.Series(ok, index=index)
         return lo.astype(DATE_UNIT), bad
     if field.enum is not None:
-        cat = pd.Categorical(text.where(present, None), categories=list(field.enum))
-        bad = present.to_numpy() & (cat.codes < 0)
-        return pd.Series(cat, index=index), pd.Series(bad, index=index)
+        known = text.isin(field.enum)
+        bad = present & ~known
+        cat = pd.Categorical(text.where(known, None), categories=list(field.enum))
+        return pd.Series(cat, index=index), bad
     return text.where(present, None).astype("string"), pd.Series(False, index=index)
 
 

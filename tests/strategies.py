@@ -1,0 +1,129 @@
+"""Hypothesis strategies: valid data packages in our schema, and how to write them to disk."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+from hypothesis import strategies as st
+
+import migration_deals as md
+
+AS_OF = date(2026, 11, 28)
+CODES = ["GBR", "RWA", "USA", "SLV", "LBY", "ITA", "ALB", "AUS", "NRU", "EUU", "XKX", "TUR"]
+CURRENCIES = ["GBP", "USD", "EUR", "AUD"]
+
+
+def bundled_descriptor() -> dict:
+    return json.loads(md.bundled_path().read_text(encoding="utf-8"))
+
+
+def schema_fields(resource: str) -> list[str]:
+    for r in bundled_descriptor()["resources"]:
+        if r["name"] == resource:
+            return [f["name"] for f in r["schema"]["fields"]]
+    raise KeyError(resource)
+
+
+def to_csv_text(resource: str, rows: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    names = schema_fields(resource)
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow([row.get(n, "") for n in names])
+    return buf.getvalue()
+
+
+def write_package(folder: Path, tables: dict[str, list[dict]], texts: dict[str, str] | None = None) -> Path:
+    """Write a package in our schema; `texts` overrides a resource's whole CSV text."""
+    folder.mkdir(parents=True, exist_ok=True)
+    descriptor = bundled_descriptor()
+    for name, rows in tables.items():
+        text = (texts or {}).get(name) or to_csv_text(name, rows)
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8", newline="")
+    path = folder / "datapackage.json"
+    path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    return path
+
+
+text = st.text(alphabet=st.characters(whitelist_categories=("L", "N"), whitelist_characters=" ,.;'\"()NA"),
+               min_size=1, max_size=30).map(lambda s: s.strip() or "x").filter(lambda s: s[0] not in "=+-@")
+days = st.integers(min_value=0, max_value=(AS_OF - date(1990, 1, 1)).days - 400)
+
+
+@st.composite
+def edtf(draw, day: date) -> str:
+    """A date at day, month or year precision (coarsening only widens the interval)."""
+    precision = draw(st.sampled_from(["day", "month", "year"]))
+    out = {"day": day.isoformat(), "month": day.isoformat()[:7], "year": day.isoformat()[:4]}[precision]
+    return out + draw(st.sampled_from(["", "", "~", "?"]))
+
+
+@st.composite
+def datasets(draw) -> dict[str, list[dict]]:
+    """A valid dataset: all five resources, consistent keys, ordered dates, monotone series."""
+    codes = draw(st.lists(st.sampled_from(CODES), min_size=2, max_size=5, unique=True))
+    parties = [{"party_id": c, "name": draw(text), "kind": "supranational" if c == "EUU" else "state"} for c in codes]
+    n_agreements = draw(st.integers(1, 4))
+    n_sources = draw(st.integers(1, n_agreements))
+    sources = []
+    for i in range(n_sources):
+        pub = date(1990, 1, 1) + timedelta(days=draw(days))
+        sources.append({"source_id": f"src-{i}", "url": f"https://example.org/{i}", "title": draw(text),
+                        "publisher": draw(text), "original_publisher": draw(st.sampled_from(["", "Reuters"])),
+                        "published": draw(st.one_of(st.just(""), edtf(pub))), "accessed": AS_OF.isoformat(),
+                        "kind": draw(st.sampled_from(["government", "news", "ngo", "court"])),
+                        "language": draw(st.sampled_from(["en", "fr", "es"])), "notes": draw(st.sampled_from(["", "NA", "null"]))})
+    agreements, transfers, costs = [], [], []
+    for i in range(n_agreements):
+        send, recv = draw(st.lists(st.sampled_from(codes), min_size=2, max_size=2, unique=True))
+        start = date(1990, 1, 1) + timedelta(days=draw(days))
+        in_force = start + timedelta(days=draw(st.integers(0, 100)))
+        ended = in_force + timedelta(days=draw(st.integers(2, 300))) if draw(st.booleans()) else None
+        status = draw(st.sampled_from(["terminated", "struck_down", "abandoned"])) if ended else \
+            draw(st.sampled_from(["signed", "in_force", "suspended"]))
+        aid = f"{send.lower()}-{recv.lower()}-{i}"
+        agreements.append({
+            "agreement_id": aid, "name": draw(text), "sending_party": send, "receiving_party": recv,
+            "kind": draw(st.sampled_from(["offshore_processing", "third_country_deportation", "readmission"])),
+            "instrument": draw(st.sampled_from(["", "mou", "treaty"])),
+            "legally_binding": draw(st.sampled_from(["", "true", "false"])), "status": status,
+            "announced": draw(st.one_of(st.just(""), edtf(start))), "signed": draw(edtf(start)),
+            "in_force": draw(st.one_of(st.just(""), edtf(in_force))),
+            "ended": draw(edtf(ended)) if ended else "", "end_reason": "",
+            "parent_agreement_id": agreements[0]["agreement_id"] if i and draw(st.booleans()) else "",
+            "capacity_people": "", "capacity_scope": "", "text_url": "",
+            "source_id": f"src-{i % n_sources}", "notes": draw(st.sampled_from(["", "None", "NA"]))})
+        last = ended or start + timedelta(days=400)
+        span = (last - in_force).days
+        total = 0
+        for j in range(draw(st.integers(0, 3))):
+            d = in_force + timedelta(days=draw(st.integers(0, span)))
+            people = draw(st.integers(0, 500))
+            total += people
+            transfers.append({"transfer_id": f"{aid}-t{j}", "agreement_id": aid, "period_start": d.isoformat(),
+                              "period_end": d.isoformat(), "measure": "event", "people": str(people),
+                              "qualifier": "exact", "direction": "to_receiver", "population": "deportees",
+                              "nationalities": "", "voluntary": "forced", "alternative_to": "",
+                              "source_id": f"src-{i % n_sources}", "notes": ""})
+        if draw(st.booleans()):
+            transfers.append({"transfer_id": f"{aid}-cum", "agreement_id": aid, "period_start": "",
+                              "period_end": last.isoformat(), "measure": "cumulative",
+                              "people": str(total + draw(st.integers(0, 50))), "qualifier": "exact",
+                              "direction": "to_receiver", "population": "deportees", "nationalities": "",
+                              "voluntary": "forced", "alternative_to": "", "source_id": f"src-{i % n_sources}",
+                              "notes": ""})
+        for j in range(draw(st.integers(0, 2))):
+            d = in_force + timedelta(days=draw(st.integers(0, span)))
+            amount = draw(st.one_of(st.integers(1, 10**9).map(str),
+                                    st.floats(0.5, 1e6, allow_nan=False).map(lambda x: repr(round(x, 2))).filter(lambda s: not s.endswith(".0"))))
+            costs.append({"cost_id": f"{aid}-c{j}", "agreement_id": aid, "payer": send, "payee": recv,
+                          "period_start": d.isoformat(), "period_end": d.isoformat(), "amount": amount,
+                          "currency": draw(st.sampled_from(CURRENCIES)), "qualifier": "exact", "measure": "event",
+                          "status": "paid", "category": "direct_payment", "alternative_to": "",
+                          "source_id": f"src-{i % n_sources}", "notes": ""})
+    return {"parties": parties, "sources": sources, "agreements": agreements, "transfers": transfers, "costs": costs}
