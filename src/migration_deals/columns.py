@@ -30,11 +30,13 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 class RawTable:
     """A CSV file as strings: nothing parsed, nothing lost. Empty cells are ''."""
 
-    def __init__(self, frame: pd.DataFrame, header: list[str], lines: np.ndarray) -> None:
+    def __init__(self, frame: pd.DataFrame, header: list[str], lines: np.ndarray, cells: np.ndarray) -> None:
         self.frame = frame
         self.header = header
         self.lines = lines
         """Physical line number of each data row (the header is line 1)."""
+        self.cells = cells
+        """Number of cells in each data row as written (pandas pads short rows, so we count)."""
 
 
 def read_raw(path: Path, display: str, resource: str) -> tuple[RawTable | None, list[Finding]]:
@@ -75,22 +77,35 @@ def read_raw(path: Path, display: str, resource: str) -> tuple[RawTable | None, 
     body = frame.iloc[1:].reset_index(drop=True)
     body.columns = range(body.shape[1])
     n = len(body)
-    newlines = text.count("\n") - (0 if text.endswith("\n") else -1)
-    if newlines == n + 1:
-        lines = np.arange(2, n + 2)
-    else:
-        lines = _physical_lines(text, n)
-    return RawTable(body, header, lines), findings
+    shape = _shape_unquoted(data, n) if b'"' not in data else None
+    lines, cells = shape if shape is not None else _shape_quoted(text, n)
+    return RawTable(body, header, lines, cells), findings
 
 
-def _physical_lines(text: str, n: int) -> np.ndarray:
-    """Line on which each record starts, counting newlines inside quoted cells."""
+def _shape_unquoted(data: bytes, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Line and cell count of each row when no cell is quoted: one pass over the bytes."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(arr == 10)
+    if len(arr) and arr[-1] != 10:
+        ends = np.append(ends, len(arr))
+    commas = np.bincount(np.searchsorted(ends, np.flatnonzero(arr == 44)), minlength=len(ends))
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    length = ends - starts - (arr[np.maximum(ends - 1, 0)] == 13)
+    cells = np.where(length > 0, commas + 1, 0)[1:]
+    if len(cells) != n:
+        return None
+    return np.arange(2, n + 2), cells
+
+
+def _shape_quoted(text: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Line on which each record starts and its cell count, counting newlines inside quoted cells."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    starts, last = [], 0
-    for _ in reader:
+    starts, cells, last = [], [], 0
+    for row in reader:
         starts.append(last + 1)
+        cells.append(len(row))
         last = reader.line_num
-    return np.array(starts[1:n + 1], dtype=int)
+    return np.array(starts[1:n + 1], dtype=int), np.array(cells[1:n + 1], dtype=int)
 
 
 def per_unique(values: pd.Series, func: Callable[[str], Any], dtype: Any = object) -> np.ndarray:

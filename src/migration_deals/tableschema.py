@@ -77,19 +77,17 @@ def check_table(raw: RawTable, schema: Schema, display: str) -> tuple[CheckedTab
         return None, findings
 
     lines = raw.lines
-    frame = raw.frame
-    # Row shapes: blank rows and short rows (pandas leaves the missing cells empty).
-    nulls = frame.isna().to_numpy()
-    blank = nulls[:, 1:].all(axis=1) & (frame[0].fillna("") == "").to_numpy() if len(frame) else np.zeros(0, bool)
+    # Row shapes: blank rows and short rows (pandas pads them, so the cells were counted on reading).
+    blank = raw.cells == 0
     for r in np.flatnonzero(blank):
         findings.append(Finding(display, int(lines[r]), None, "blank-row", "the row is empty; delete it", None, res))
-    short = nulls.any(axis=1) & ~blank
+    short = (raw.cells < len(names)) & ~blank
     for r in np.flatnonzero(short):
-        for c in np.flatnonzero(nulls[r]):
+        for c in range(raw.cells[r], len(names)):
             findings.append(Finding(display, int(lines[r]), names[c], "missing-cell",
                                     f"the row has fewer cells than the header; {names[c]!r} is missing", None, res))
     text = text_columns(raw, schema)
-    skip = blank | short
+    skip = blank  # short rows are padded with empty cells and checked like frictionless does
 
     typed: dict[str, pd.Series] = {}
     for f in schema.fields:
