@@ -42,6 +42,9 @@ def write_package(folder: Path, tables: dict[str, list[dict]], texts: dict[str, 
     """Write a package in our schema; `texts` overrides a resource's whole CSV text."""
     folder.mkdir(parents=True, exist_ok=True)
     descriptor = bundled_descriptor()
+    for resource in descriptor["resources"]:  # generated files are not the released ones
+        resource.pop("hash", None)
+        resource.pop("bytes", None)
     for name, rows in tables.items():
         text = (texts or {}).get(name) or to_csv_text(name, rows)
         (folder / f"{name}.csv").write_text(text, encoding="utf-8", newline="")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pandas as pd
 import pytest
@@ -59,13 +58,29 @@ def test_partial_dates_become_intervals(ds):
     assert row.period_end_latest == pd.Timestamp("2025-04-30")
 
 
-def test_text_that_looks_missing_stays_text(tmp_path):
-    pkg = tmp_path / "pkg"
-    shutil.copytree(md.bundled_path().parent, pkg)
+def stamp(pkg) -> None:
+    """Stamp hashes as a release does, so that load() takes the released-file path."""
+    from migration_deals.integrity import digest
+
+    d = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+    for r in d["resources"]:
+        data = (pkg / r["path"]).read_bytes()
+        r["hash"], r["bytes"] = digest(data), len(data)
+    (pkg / "datapackage.json").write_text(json.dumps(d), encoding="utf-8")
+
+
+@pytest.mark.parametrize("released", [False, True])
+def test_text_that_looks_missing_stays_text(tmp_path, released):
+    from test_bad_input import unstamped_copy
+
+    pkg = unstamped_copy(tmp_path / "pkg")
     text = (pkg / "parties.csv").read_text(encoding="utf-8")
-    (pkg / "parties.csv").write_text(text.replace(",Rwanda,", ",NA,").replace(",Libya,", ",null,"), encoding="utf-8")
+    (pkg / "parties.csv").write_text(text.replace(",Rwanda,", ",NA,").replace(",Libya,", ",null,")
+                                     .replace(",Kosovo,", ",None,"), encoding="utf-8")
+    if released:
+        stamp(pkg)
     parties = md.load(pkg).parties.set_index("party_id")["name"]
-    assert parties["RWA"] == "NA" and parties["LBY"] == "null"
+    assert (parties["RWA"], parties["LBY"], parties["XKX"]) == ("NA", "null", "None")
 
 
 def test_empty_cells_are_missing(ds):
@@ -111,3 +126,12 @@ def test_import_is_light():
     code = "import sys, migration_deals; print(sorted(m for m in ('pandas', 'frictionless', 'pydantic') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_released_and_checked_paths_agree(tmp_path, ds):
+    """The fast path for released files gives exactly what the checked path gives."""
+    from test_bad_input import unstamped_copy
+
+    checked = md.load(unstamped_copy(tmp_path / "copy"))
+    for name in ds:
+        pd.testing.assert_frame_equal(ds[name], checked[name])

@@ -2,8 +2,9 @@
 
 `schemas/*.json` are the source of truth. `datapackage/datapackage.json`
 carries a copy of each schema inline (so stock frictionless and installed
-copies need nothing else), and `docs/codebook.md` documents them; both are
-rewritten here and checked fresh in CI with ``--check``.
+copies need nothing else) and each data file's sha256 hash and size, and
+`docs/codebook.md` documents the schemas; both are rewritten here and checked
+fresh in CI with ``--check``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .integrity import digest
 from .schema import RESOURCES, Schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,11 +23,13 @@ def _dump(obj: object) -> str:
 
 
 def descriptor_text(root: Path = ROOT) -> str:
-    """datapackage.json with every resource's schema replaced by the one in schemas/."""
+    """datapackage.json with every resource's schema copied from schemas/ and its hash and size stamped."""
     path = root / "datapackage" / "datapackage.json"
     descriptor = json.loads(path.read_text(encoding="utf-8"))
     for resource in descriptor["resources"]:
         resource["schema"] = json.loads((root / "schemas" / f"{resource['name']}.json").read_text(encoding="utf-8"))
+        data = (path.parent / resource["path"]).read_bytes()
+        resource["bytes"], resource["hash"] = len(data), digest(data)
     return _dump(descriptor)
 
 

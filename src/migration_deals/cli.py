@@ -1,4 +1,4 @@
-"""The `migration-deals` command: validate, info, build."""
+"""The `migration-deals` command: validate, verify, info, build."""
 
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ def _validate(args: argparse.Namespace) -> int:
     out = {"text": report.to_text, "json": report.to_json, "github": report.to_github}[args.format]()
     print(out)
     return report.exit_code(args.strict)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .integrity import verify
+
+    report = verify(args.path)
+    print(report.to_text() if report.findings else "verified: every file matches the hash and size stamped at release")
+    return report.exit_code(strict=True)
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -79,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--format", choices=["text", "json", "github"], default="text")
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     p.set_defaults(run=_validate)
+    p = sub.add_parser("verify", help="prove that the files are the released files (sha256 and size)")
+    p.add_argument("path", nargs="?")
+    p.set_defaults(run=_verify)
     p = sub.add_parser("info", help="version, resources, row counts, a summary and the validation result")
     p.add_argument("path", nargs="?")
     p.set_defaults(run=_info)

@@ -39,18 +39,23 @@ class RawTable:
         """Number of cells in each data row as written (pandas pads short rows, so we count)."""
 
 
-def read_raw(path: Path, display: str, resource: str) -> tuple[RawTable | None, list[Finding]]:
-    """Read a CSV file once, as text; report what stops it being read at all."""
+def read_bytes(path: Path, display: str, resource: str) -> tuple[bytes | None, list[Finding]]:
+    """A resource file's bytes, or the finding that says why it cannot be read."""
+    try:
+        return path.read_bytes(), []
+    except FileNotFoundError:
+        message = "the descriptor names this file, but it does not exist"
+    except OSError as e:
+        message = f"the file cannot be read ({e.strerror})"
+    return None, [Finding(display, None, None, "missing-file", message, resource=resource)]
+
+
+def read_raw(data: bytes, display: str, resource: str) -> tuple[RawTable | None, list[Finding]]:
+    """Parse a CSV file's bytes once, as text; report what stops it being read at all."""
 
     def fail(rule: str, message: str, line: int | None = None) -> tuple[None, list[Finding]]:
         return None, [Finding(display, line, None, rule, message, resource=resource)]
 
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return fail("missing-file", "the descriptor names this file, but it does not exist")
-    except OSError as e:
-        return fail("missing-file", f"the file cannot be read ({e.strerror})")
     findings: list[Finding] = []
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -64,7 +69,7 @@ def read_raw(path: Path, display: str, resource: str) -> tuple[RawTable | None, 
     if not text.strip():
         return fail("blank-header", "the file is empty: it needs at least a header row", 1)
     try:
-        frame = pd.read_csv(io.StringIO(text), header=None, dtype=object, keep_default_na=False,
+        frame = pd.read_csv(io.BytesIO(data), header=None, encoding="utf-8", dtype=object, keep_default_na=False,
                             na_filter=False, skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL,
                             engine="c")
     except pd.errors.ParserError as e:
@@ -77,35 +82,33 @@ def read_raw(path: Path, display: str, resource: str) -> tuple[RawTable | None, 
     body = frame.iloc[1:].reset_index(drop=True)
     body.columns = range(body.shape[1])
     n = len(body)
-    shape = _shape_unquoted(data, n) if b'"' not in data else None
-    lines, cells = shape if shape is not None else _shape_quoted(text, n)
+    lines, cells = _shape(data, n)
     return RawTable(body, header, lines, cells), findings
 
 
-def _shape_unquoted(data: bytes, n: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Line and cell count of each row when no cell is quoted: one pass over the bytes."""
+def _shape(data: bytes, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Physical line and cell count of each data row, in one vectorised pass over the bytes.
+
+    A comma or line break counts only outside quotes: where the number of quote
+    characters before it is even (an escaped quote adds two, keeping the parity).
+    """
     arr = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(arr == 10)
+    newline = arr == 10
+    if b'"' in data:
+        outside = (np.cumsum(arr == 34) & 1) == 0
+        ends = np.flatnonzero(newline & outside)
+        commas = np.flatnonzero((arr == 44) & outside)
+    else:
+        ends = np.flatnonzero(newline)
+        commas = np.flatnonzero(arr == 44)
     if len(arr) and arr[-1] != 10:
         ends = np.append(ends, len(arr))
-    commas = np.bincount(np.searchsorted(ends, np.flatnonzero(arr == 44)), minlength=len(ends))
     starts = np.concatenate([[0], ends[:-1] + 1])
+    per_record = np.bincount(np.searchsorted(ends, commas), minlength=len(ends))
     length = ends - starts - (arr[np.maximum(ends - 1, 0)] == 13)
-    cells = np.where(length > 0, commas + 1, 0)[1:]
-    if len(cells) != n:
-        return None
-    return np.arange(2, n + 2), cells
-
-
-def _shape_quoted(text: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Line on which each record starts and its cell count, counting newlines inside quoted cells."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    starts, cells, last = [], [], 0
-    for row in reader:
-        starts.append(last + 1)
-        cells.append(len(row))
-        last = reader.line_num
-    return np.array(starts[1:n + 1], dtype=int), np.array(cells[1:n + 1], dtype=int)
+    cells = np.where(length > 0, per_record + 1, 0)
+    lines = np.searchsorted(np.flatnonzero(newline), starts) + 1
+    return lines[1:n + 1], cells[1:n + 1]
 
 
 def per_unique(values: pd.Series, func: Callable[[str], Any], dtype: Any = object) -> np.ndarray:

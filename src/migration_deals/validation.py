@@ -5,19 +5,38 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from .columns import read_raw
+from . import integrity
+from .columns import read_bytes, read_raw
 from .package import Package, UnusablePackage, open_package
 from .report import Finding, Report
 from .tableschema import CheckedTable, check_foreign_keys, check_table
 
 
-def check_tables(pkg: Package, report: Report) -> dict[str, CheckedTable]:
+def read_all(pkg: Package, report: Report) -> dict[str, bytes]:
+    """Every resource file's bytes, read once; files that cannot be read are reported and left out."""
+    out: dict[str, bytes] = {}
+    for name in pkg.resource_names:
+        data, found = read_bytes(pkg.path_of(name), pkg.display(name), name)
+        report.extend(found)
+        if data is not None:
+            out[name] = data
+    return out
+
+
+def check_integrity(pkg: Package, files: dict[str, bytes], report: Report) -> None:
+    """Files that differ from the hash or size stamped in the descriptor (unstamped files pass)."""
+    for name, data in files.items():
+        if "hash" in pkg.resource(name) or "bytes" in pkg.resource(name):
+            report.extend(integrity.check(pkg, name, data))
+
+
+def check_tables(pkg: Package, files: dict[str, bytes], report: Report) -> dict[str, CheckedTable]:
     """Layer 1 for every resource; tables that could not be read at all are left out."""
     tables: dict[str, CheckedTable] = {}
-    for name in pkg.resource_names:
+    for name, data in files.items():
         display = pkg.display(name)
         schema = pkg.schema(name)
-        raw, found = read_raw(pkg.path_of(name), display, name)
+        raw, found = read_raw(data, display, name)
         report.extend(found)
         if raw is None:
             continue
@@ -61,7 +80,9 @@ def validate(path: str | Path | None = None) -> Report:
         report.usable = False
         return report
     as_of = _as_of(pkg, report)
-    tables = check_tables(pkg, report)
+    files = read_all(pkg, report)
+    check_integrity(pkg, files, report)
+    tables = check_tables(pkg, files, report)
     if not tables:
         report.usable = False
         return report
