@@ -113,9 +113,12 @@ def _shape(data: bytes, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def per_unique(values: pd.Series, func: Callable[[str], Any], dtype: Any = object) -> np.ndarray:
     """Apply `func` to each distinct value of a text column and spread the results back."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
     out = np.array([func(u) for u in uniques], dtype=dtype)
-    return out[codes]
+    return out[codes] if len(out) else np.zeros(len(codes), dtype=dtype)
 
 
 def _bool(text: str) -> Any:
@@ -136,11 +139,11 @@ def parse(field: Field, text: pd.Series) -> tuple[pd.Series, pd.Series]:
     index = text.index
     if field.type == "integer":
         ok = per_unique(text, lambda s: s == "" or _INTEGER.fullmatch(s) is not None, bool)
-        values = pd.to_numeric(text.where(ok & present.to_numpy(), None), errors="coerce")
+        values = pd.to_numeric(text.astype(object).where(ok & present.to_numpy(), None), errors="coerce")
         return values.astype("Int64"), pd.Series(~ok, index=index)
     if field.type == "number":
         ok = per_unique(text, lambda s: s == "" or _NUMBER.fullmatch(s) is not None, bool)
-        clean = text.where(ok & present.to_numpy(), None).replace({"INF": "inf", "+INF": "inf", "-INF": "-inf"})
+        clean = text.astype(object).where(ok & present.to_numpy(), None).replace({"INF": "inf", "+INF": "inf", "-INF": "-inf"})
         return pd.to_numeric(clean, errors="coerce").astype("Float64"), pd.Series(~ok, index=index)
     if field.type == "boolean":
         parsed = per_unique(text, _bool)
@@ -148,15 +151,15 @@ def parse(field: Field, text: pd.Series) -> tuple[pd.Series, pd.Series]:
         return pd.Series(parsed, index=index).astype("boolean"), pd.Series(bad, index=index)
     if field.type == "date":
         ok = per_unique(text, lambda s: s == "" or _DATE.fullmatch(s) is not None, bool)
-        lo, _, bad = bounds(text.where(present & ok, None))
+        lo, _, bad = bounds(text.astype(object).where(present & ok, None))
         bad = (bad & present) | ~pd.Series(ok, index=index)
         return lo.astype(DATE_UNIT), bad
     if field.enum is not None:
         known = text.isin(field.enum)
         bad = present & ~known
-        cat = pd.Categorical(text.where(known, None), categories=list(field.enum))
+        cat = pd.Categorical(text.astype(object).where(known, None), categories=list(field.enum))
         return pd.Series(cat, index=index), bad
-    return text.where(present, None).astype("string"), pd.Series(False, index=index)
+    return text.astype(object).where(present, None).astype("string"), pd.Series(False, index=index)
 
 
 def labels_to_columns(raw: RawTable, schema: Schema) -> dict[str, int]:
@@ -168,8 +171,12 @@ def labels_to_columns(raw: RawTable, schema: Schema) -> dict[str, int]:
 
 
 def text_columns(raw: RawTable, schema: Schema) -> pd.DataFrame:
-    """The file's cells under the schema's field names; short rows give ''."""
+    """The file's cells under the schema's field names ('' when empty), as categoricals.
+
+    Each column is factorised once; comparisons, lookups and per-value checks
+    then work on small integer codes and the distinct values.
+    """
     cols = labels_to_columns(raw, schema)
-    data = {name: raw.frame[i].fillna("") if raw.frame[i].hasnans else raw.frame[i]
+    data = {name: pd.Categorical(raw.frame[i].fillna("") if raw.frame[i].hasnans else raw.frame[i])
             for name, i in cols.items()}
     return pd.DataFrame(data, index=raw.frame.index)

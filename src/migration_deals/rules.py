@@ -57,6 +57,11 @@ class Context:
         return out
 
 
+def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Cell-by-cell equality of two text columns (categoricals with different categories included)."""
+    return a.to_numpy(dtype=object) == b.to_numpy(dtype=object)
+
+
 def _has(ctx: Context, *names: str) -> bool:
     return all(n in ctx.tables for n in names)
 
@@ -169,11 +174,11 @@ def party_pairs(ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     if _has(ctx, "agreements"):
         t = ctx.tables["agreements"].text
-        out += ctx.findings("agreements", (t["sending_party"] == t["receiving_party"]) & (t["sending_party"] != ""),
+        out += ctx.findings("agreements", _same(t["sending_party"], t["receiving_party"]) & (t["sending_party"] != "").to_numpy(),
                             "receiving_party", "same-party", "the receiving party must differ from the sending party")
     if _has(ctx, "costs"):
         t = ctx.tables["costs"].text
-        out += ctx.findings("costs", (t["payer"] == t["payee"]) & (t["payer"] != ""), "payee", "same-party",
+        out += ctx.findings("costs", _same(t["payer"], t["payee"]) & (t["payer"] != "").to_numpy(), "payee", "same-party",
                             "the payee must differ from the payer (leave payee empty for the payer's own spending)")
         to_partner = t["category"].isin(["direct_payment", "development_fund"]) & (t["payee"] == "")
         out += ctx.findings("costs", to_partner, "payee", "payee-missing",
@@ -186,7 +191,7 @@ def parent_agreement(ctx: Context) -> list[Finding]:
     if not _has(ctx, "agreements"):
         return []
     t = ctx.tables["agreements"].text
-    return ctx.findings("agreements", t["parent_agreement_id"] == t["agreement_id"], "parent_agreement_id",
+    return ctx.findings("agreements", _same(t["parent_agreement_id"], t["agreement_id"]), "parent_agreement_id",
                         "self-parent", "an agreement cannot amend or implement itself")
 
 
@@ -343,9 +348,9 @@ def alternatives(ctx: Context) -> list[Finding]:
         by_id = t.drop_duplicates(key).set_index(key)
         target_agreement = alt.map(by_id["agreement_id"])
         target_alt = alt.map(by_id["alternative_to"])
-        out += ctx.findings(res, has & (alt == t[key]), "alternative_to", "alternative-self",
+        out += ctx.findings(res, has & _same(alt, t[key]), "alternative_to", "alternative-self",
                             "a row cannot be an alternative to itself")
-        out += ctx.findings(res, has & target_agreement.notna() & (target_agreement != t["agreement_id"]),
+        out += ctx.findings(res, has & target_agreement.notna() & ~_same(target_agreement, t["agreement_id"]),
                             "alternative_to", "alternative-agreement",
                             "the preferred row must be about the same agreement")
         out += ctx.findings(res, has & target_alt.notna() & (target_alt != ""), "alternative_to", "alternative-chain",
