@@ -69,7 +69,7 @@ def read_raw(data: bytes, display: str, resource: str) -> tuple[RawTable | None,
     if not text.strip():
         return fail("blank-header", "the file is empty: it needs at least a header row", 1)
     try:
-        frame = pd.read_csv(io.BytesIO(data), header=None, encoding="utf-8", dtype=object, keep_default_na=False,
+        frame = pd.read_csv(io.BytesIO(data), header=None, encoding="utf-8", dtype="category", keep_default_na=False,
                             na_filter=False, skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL,
                             engine="c")
     except pd.errors.ParserError as e:
@@ -80,6 +80,8 @@ def read_raw(data: bytes, display: str, resource: str) -> tuple[RawTable | None,
         return fail("csv-error", f"the file is not valid CSV: {e}")
     header = [str(v) for v in frame.iloc[0].tolist()]
     body = frame.iloc[1:].reset_index(drop=True)
+    for i in body.columns:  # the header's labels are not values of the column
+        body[i] = body[i].cat.remove_unused_categories()
     body.columns = range(body.shape[1])
     n = len(body)
     lines, cells = _shape(data, n)
@@ -93,21 +95,19 @@ def _shape(data: bytes, n: int) -> tuple[np.ndarray, np.ndarray]:
     characters before it is even (an escaped quote adds two, keeping the parity).
     """
     arr = np.frombuffer(data, dtype=np.uint8)
-    newline = arr == 10
+    breaks = np.flatnonzero(arr == 10)
+    ends, commas = breaks, np.flatnonzero(arr == 44)
     if b'"' in data:
-        outside = (np.cumsum(arr == 34) & 1) == 0
-        ends = np.flatnonzero(newline & outside)
-        commas = np.flatnonzero((arr == 44) & outside)
-    else:
-        ends = np.flatnonzero(newline)
-        commas = np.flatnonzero(arr == 44)
+        quotes = np.flatnonzero(arr == 34)
+        ends = ends[(np.searchsorted(quotes, ends) & 1) == 0]
+        commas = commas[(np.searchsorted(quotes, commas) & 1) == 0]
     if len(arr) and arr[-1] != 10:
         ends = np.append(ends, len(arr))
     starts = np.concatenate([[0], ends[:-1] + 1])
     per_record = np.bincount(np.searchsorted(ends, commas), minlength=len(ends))
     length = ends - starts - (arr[np.maximum(ends - 1, 0)] == 13)
     cells = np.where(length > 0, per_record + 1, 0)
-    lines = np.searchsorted(np.flatnonzero(newline), starts) + 1
+    lines = np.searchsorted(breaks, starts) + 1
     return lines[1:n + 1], cells[1:n + 1]
 
 
@@ -170,6 +170,14 @@ def labels_to_columns(raw: RawTable, schema: Schema) -> dict[str, int]:
     return {f.name: pos[f.name] for f in schema.fields if f.name in pos}
 
 
+def _categorical(column: pd.Series) -> pd.Categorical:
+    values = pd.Categorical(column)
+    if values.isna().any():
+        values = values.add_categories([""]) if "" not in values.categories else values
+        values = values.fillna("")
+    return values
+
+
 def text_columns(raw: RawTable, schema: Schema) -> pd.DataFrame:
     """The file's cells under the schema's field names ('' when empty), as categoricals.
 
@@ -177,6 +185,5 @@ def text_columns(raw: RawTable, schema: Schema) -> pd.DataFrame:
     then work on small integer codes and the distinct values.
     """
     cols = labels_to_columns(raw, schema)
-    data = {name: pd.Categorical(raw.frame[i].fillna("") if raw.frame[i].hasnans else raw.frame[i])
-            for name, i in cols.items()}
+    data = {name: _categorical(raw.frame[i]) for name, i in cols.items()}
     return pd.DataFrame(data, index=raw.frame.index)
