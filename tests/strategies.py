@@ -99,7 +99,7 @@ def datasets(draw) -> dict[str, list[dict]]:
             "in_force": draw(st.one_of(st.just(""), edtf(in_force))),
             "ended": draw(edtf(ended)) if ended else "", "end_reason": "",
             "parent_agreement_id": agreements[0]["agreement_id"] if i and draw(st.booleans()) else "",
-            "capacity_people": "", "capacity_scope": "", "text_url": "",
+            "capacity_people": "", "capacity_basis": "", "capacity_scope": "", "text_url": "",
             "source_id": f"src-{i % n_sources}", "notes": draw(st.sampled_from(["", "None", "NA"]))})
         last = ended or start + timedelta(days=400)
         span = (last - in_force).days

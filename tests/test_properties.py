@@ -49,7 +49,7 @@ def mut_agreement(tables, **over) -> dict:
     a = tables["parties"][0]["party_id"], tables["parties"][1]["party_id"]
     row = dict(tables["agreements"][0], agreement_id="zz-mut", sending_party=a[0], receiving_party=a[1],
                status="in_force", announced="", signed="2001-01-01", in_force="", ended="", end_reason="",
-               parent_agreement_id="", capacity_people="", capacity_scope="", text_url="", notes="",
+               parent_agreement_id="", capacity_people="", capacity_basis="", capacity_scope="", text_url="", notes="",
                source_id="src-0")
     row.update(over)
     tables["agreements"].append(row)
@@ -156,6 +156,13 @@ def m_future(t):
     return [set_cell(t, "sources", 0, "published", "2030-01") + ("future-date", "error")]
 
 
+def m_future_payment(t):
+    mut_agreement(t)
+    line = mut_cost(t, period_start="2030", period_end="2030")
+    return [("costs.csv", line, "period_end", "future-date", "error"),
+            ("costs.csv", line, "period_start", "future-date", "error")]
+
+
 def m_date_order(t):
     mut_agreement(t, in_force="2000-06")
     return [("agreements.csv", len(t["agreements"]) + 1, "in_force", "date-order", "error")]
@@ -220,8 +227,13 @@ def m_events_exceed(t):
 
 
 def m_capacity(t):
-    mut_agreement(t, capacity_people="5", capacity_scope="people over the whole term")
+    mut_agreement(t, capacity_people="5", capacity_basis="term_total", capacity_scope="people over the whole term")
     return [("transfers.csv", mut_transfer(t, 0, people="6"), "people", "over-capacity", "error")]
+
+
+def m_capacity_basis(t):
+    mut_agreement(t, capacity_people="5")
+    return [("agreements.csv", len(t["agreements"]) + 1, "capacity_basis", "capacity-basis", "error")]
 
 
 def m_alternative_reason(t):
@@ -270,7 +282,7 @@ def test_mutations_cover_every_rule():
                   "status_dates": {"status-dates"}, "party_pairs": {"same-party"}, "parent_agreement": {"self-parent"},
                   "periods": {"period-order", "event-period", "rate-status"}, "within_agreement": {"outside-agreement"},
                   "cumulative_series": {"cumulative-decrease", "events-exceed-cumulative"},
-                  "capacity": {"over-capacity"}, "alternatives": {"alternative-reason"},
+                  "capacity": {"over-capacity", "capacity-basis"}, "alternatives": {"alternative-reason"},
                   "sources_used": {"unused-source"}, "clean_text": {"text-hygiene"}}
     assert {r.__name__ for r in rules.RULES} == set(rule_names)
     import inspect

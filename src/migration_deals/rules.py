@@ -23,6 +23,7 @@ from .tableschema import CheckedTable
 
 MILESTONES = ("announced", "signed", "in_force", "ended")
 TERMINAL = ("terminated", "struck_down", "abandoned")
+FORECAST = ("committed", "estimated", "conditional")
 SERIES = ("agreement_id", "direction", "population", "nationalities")
 LOWER_BOUND = ("exact", "at_least")
 UPPER_BOUND = ("exact", "at_most")
@@ -114,10 +115,13 @@ def real_dates(ctx: Context) -> list[Finding]:
 
 
 def future_dates(ctx: Context) -> list[Finding]:
-    """No date lies after the date the data package is current to."""
+    """No date lies after the date the data package is current to (a committed, estimated or conditional cost's period may)."""
     out: list[Finding] = []
     limit = pd.Timestamp(ctx.as_of)
     for res, t in ctx.tables.items():
+        forecast = np.zeros(len(t.text), dtype=bool)
+        if res == "costs":  # money promised or estimated for a period that has not ended yet
+            forecast = t.text["status"].isin(FORECAST).to_numpy()
         for f in t.schema.fields:
             if f.edtf:
                 lo, _, _ = ctx.bounds(res, f.name)
@@ -125,7 +129,8 @@ def future_dates(ctx: Context) -> list[Finding]:
                 lo = t.typed[f.name]
             else:
                 continue
-            out += ctx.findings(res, (lo > limit).fillna(False), f.name, "future-date",
+            exempt = forecast if f.name.startswith("period_") else False
+            out += ctx.findings(res, (lo > limit).fillna(False).to_numpy() & ~exempt, f.name, "future-date",
                                 f"lies after the data package's asOf date {ctx.as_of.isoformat()}")
     return out
 
@@ -314,11 +319,17 @@ def cumulative_series(ctx: Context) -> list[Finding]:
 
 
 def capacity(ctx: Context) -> list[Finding]:
-    """Transfers to a capped agreement's receiving party stay within its cap."""
+    """A capacity says what it limits; transfers stay within a cap over the agreement's term."""
     if not _has(ctx, "transfers", "agreements"):
         return []
     a = ctx.tables["agreements"]
-    cap = pd.Series(a.typed["capacity_people"].to_numpy(dtype=float, na_value=np.nan), index=a.text["agreement_id"])
+    out = ctx.findings("agreements", (a.text["capacity_people"] == "") != (a.text["capacity_basis"] == ""),
+                       "capacity_basis", "capacity-basis",
+                       "capacity_people and capacity_basis go together: say whether the number is a cap over the term, "
+                       "at one time, per year, per month, or a plan")
+    total = (a.text["capacity_basis"] == "term_total").to_numpy()
+    cap = pd.Series(np.where(total, a.typed["capacity_people"].to_numpy(dtype=float, na_value=np.nan), np.nan),
+                    index=a.text["agreement_id"])
     cap = cap[~cap.index.duplicated()]
     t = ctx.tables["transfers"]
     people = t.typed["people"].to_numpy(dtype=float, na_value=np.nan)
@@ -332,8 +343,8 @@ def capacity(ctx: Context) -> list[Finding]:
     sums = pd.Series(np.where(ev, lower, 0.0)).groupby(aid.to_numpy()).transform("sum").to_numpy()
     last_event = ev & ~pd.Series(np.where(ev, aid, None)).duplicated(keep="last").to_numpy()
     over_ev = last_event & (sums > limit)
-    return ctx.findings("transfers", over | over_ev, "people", "over-capacity",
-                        lambda r: f"transfers under this agreement exceed its capacity_people of {limit[r]:.0f}")
+    return out + ctx.findings("transfers", over | over_ev, "people", "over-capacity",
+                              lambda r: f"transfers under this agreement exceed its capacity_people of {limit[r]:.0f}")
 
 
 def alternatives(ctx: Context) -> list[Finding]:

@@ -82,10 +82,13 @@ def validate(path: str | Path | None = None) -> Report:
     as_of = _as_of(pkg, report)
     files = read_all(pkg, report)
     check_integrity(pkg, files, report)
-    tables = check_tables(pkg, files, report)
+    layer1 = Report()
+    tables = check_tables(pkg, files, layer1)
+    report.extend(layer1.findings)
     if not tables:
         report.usable = False
         return report
-    if not report.errors:
+    if not layer1.errors and len(tables) == len(pkg.resource_names):
+        # consistency rules need every table, well typed (released or not)
         report.extend(rules.check(tables, as_of))
     return report
