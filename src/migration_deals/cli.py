@@ -1,4 +1,4 @@
-"""The `migration-deals` command: validate, verify, info, build."""
+"""The `migration-deals` command: validate, verify, info, fmt, diff, coverage, build."""
 
 from __future__ import annotations
 
@@ -64,6 +64,66 @@ def _summary(path: str | None) -> None:
     print(f"sending-receiving pairs: {len(pairs)}; transfer observations: {len(t)}; cost observations: {len(ds.costs)}")
 
 
+def _fmt(args: argparse.Namespace) -> int:
+    from .canonical import format_package
+
+    changed, report = format_package(args.path, check=args.check)
+    for finding in report.findings:
+        print(finding.to_text())
+    for path in changed:
+        print(f"{'not canonical' if args.check else 'formatted'}: {path}")
+    if not report.usable:
+        return 2
+    if changed and not args.check:
+        print("run `migration-deals build` to restamp the hashes of changed files", file=sys.stderr)
+    return 1 if report.findings or (args.check and changed) else 0
+
+
+def _package_arg(value: str) -> str:
+    """A path, or a git revision of this repository (checked out to a temporary folder)."""
+    from pathlib import Path
+
+    from .diff import checkout
+
+    if Path(value).exists():
+        return value
+    return str(checkout(value))
+
+
+def _diff(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from .diff import diff
+    from .package import UnusablePackage
+
+    try:
+        result = diff(_package_arg(args.old), _package_arg(args.new))
+    except UnusablePackage as e:
+        print(e.finding.to_text())
+        return 2
+    except subprocess.CalledProcessError:
+        print(f"neither a data package path nor a git revision: {args.old} or {args.new}")
+        return 2
+    print(result.to_json() if args.format == "json" else result.to_text(markdown=args.format == "markdown"), end="")
+    if args.check_version and not result.bump_ok:
+        print(f"version bump {result.bump} is smaller than the {result.level} bump these changes need", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    from .coverage import coverage, to_json, to_text
+    from .report import DataPackageError
+
+    try:
+        cov = coverage(args.path)
+    except DataPackageError as e:
+        print(e)
+        return 2
+    print(to_json(cov) if args.format == "json" else to_text(cov))
+    return 0
+
+
 def _build(args: argparse.Namespace) -> int:
     from .build import build
 
@@ -93,6 +153,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("info", help="version, resources, row counts, a summary and the validation result")
     p.add_argument("path", nargs="?")
     p.set_defaults(run=_info)
+    p = sub.add_parser("fmt", help="rewrite the CSV files in canonical form (values unchanged)")
+    p.add_argument("path", nargs="?")
+    p.add_argument("--check", action="store_true", help="exit 1 if a file is not canonical, write nothing")
+    p.set_defaults(run=_fmt)
+    p = sub.add_parser("diff", help="rows and schema changed between two packages or git revisions")
+    p.add_argument("old", help="data package path, or a git revision such as v0.1.0 or main")
+    p.add_argument("new", nargs="?", default="datapackage", help="data package path or git revision (default: datapackage)")
+    p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    p.add_argument("--check-version", action="store_true", help="exit 1 if the version bump is smaller than needed")
+    p.set_defaults(run=_diff)
+    p = sub.add_parser("coverage", help="per agreement: what the dataset knows and what is missing")
+    p.add_argument("path", nargs="?")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(run=_coverage)
     p = sub.add_parser("build", help="regenerate derived files (descriptor schemas, codebook) in a source checkout")
     p.add_argument("--check", action="store_true", help="fail if a derived file is stale, write nothing")
     p.set_defaults(run=_build)
