@@ -3,8 +3,8 @@
 `schemas/*.json` are the source of truth. `datapackage/datapackage.json`
 carries a copy of each schema inline (so stock frictionless and installed
 copies need nothing else) and each data file's sha256 hash and size, and
-`docs/codebook.md` documents the schemas; both are rewritten here and checked
-fresh in CI with ``--check``.
+`docs/codebook.md` documents the schemas; `CITATION.cff` carries the
+version. All are rewritten here and checked fresh in CI with ``--check``.
 """
 
 from __future__ import annotations
@@ -104,6 +104,11 @@ def build(check: bool = False, root: Path = ROOT) -> list[Path]:
     """Write (or with `check`, only compare) the derived files; return those that were stale."""
     targets = {root / "datapackage" / "datapackage.json": descriptor_text(root)}
     targets[root / "docs" / "codebook.md"] = codebook_text(root)
+    citation = root / "CITATION.cff"
+    if citation.exists():
+        version = json.loads(targets[root / "datapackage" / "datapackage.json"])["version"]
+        lines = citation.read_text(encoding="utf-8").splitlines()
+        targets[citation] = "\n".join(f"version: {version}" if ln.startswith("version:") else ln for ln in lines) + "\n"
     stale = []
     for path, text in targets.items():
         current = path.read_text(encoding="utf-8") if path.exists() else None
