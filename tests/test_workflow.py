@@ -87,6 +87,11 @@ def edit(pkg: Path, name: str, fn) -> None:
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
+def next_minor() -> str:
+    major, minor = md.__version__.split(".")[:2]
+    return f"{major}.{int(minor) + 1}.0"
+
+
 def set_version(pkg: Path, version: str, schema_edit=None) -> None:
     d = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
     d["version"] = version
@@ -109,7 +114,7 @@ def test_diff_classifies_changes(tmp_path):
     minor = unstamped_copy(tmp_path / "minor")
     edit(minor, "parties", lambda rows: rows + [["QAT", "Qatar", "state"]])
     assert diff(old, minor).level == "minor"
-    set_version(minor, "0.2.0")
+    set_version(minor, next_minor())
     assert diff(old, minor).bump_ok
 
     major = unstamped_copy(tmp_path / "major")
@@ -118,7 +123,7 @@ def test_diff_classifies_changes(tmp_path):
         for f in d["resources"][0]["schema"]["fields"]:
             if f["name"] == "name":
                 f["constraints"]["pattern"] = "[A-Za-z ]+"
-    set_version(major, "0.2.0", tighten)
+    set_version(major, next_minor(), tighten)
     d = diff(old, major)
     assert d.level == "major" and not d.bump_ok
     assert any("tightened" in s for r in d.resources for s in r.schema)
