@@ -78,6 +78,8 @@ def read_raw(data: bytes, display: str, resource: str) -> tuple[RawTable | None,
             return fail("extra-cell", f"row has {m[3]} cells but the header has {m[1]}; quote cells that contain commas",
                         int(m[2]))
         return fail("csv-error", f"the file is not valid CSV: {e}")
+    except (pd.errors.EmptyDataError, ValueError) as e:
+        return fail("csv-error", f"the file is not valid CSV: {e}")
     header = [str(v) for v in frame.iloc[0].tolist()]
     body = frame.iloc[1:].reset_index(drop=True)
     for i in body.columns:  # the header's labels are not values of the column
