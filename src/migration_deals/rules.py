@@ -380,7 +380,7 @@ def sources_used(ctx: Context) -> list[Finding]:
         if res != "sources" and "source_id" in t.text:
             cited.update(t.text["source_id"])
         if res != "sources" and "notes" in t.text:
-            for note in t.text["notes"]:
+            for note in t.text["notes"].cat.categories:  # each distinct note once
                 cited.update(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)+", note))
     src = ctx.tables["sources"].text
     ids = src["source_id"]
