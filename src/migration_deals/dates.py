@@ -14,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 _EDTF = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([~?]?)")
@@ -49,27 +50,66 @@ def parse(text: str) -> Interval | None:
         return None
 
 
+def _intervals(texts: list[str]) -> "tuple[np.ndarray, np.ndarray, np.ndarray]":
+    """Earliest day, latest day and not-a-real-date flag for distinct strings, parsed by numpy in bulk."""
+    import numpy as np
+
+    n = len(texts)
+    lo = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    hi = lo.copy()
+    bad = np.zeros(n, dtype=bool)
+    core = [t[:-1] if t[-1:] in ("~", "?") else t for t in texts]
+    shaped = np.array([_EDTF.fullmatch(t) is not None for t in texts], dtype=bool)
+    bad[~shaped] = True
+    for size, unit in ((4, "Y"), (7, "M"), (10, "D")):
+        at = np.flatnonzero(shaped & (np.array([len(c) for c in core]) == size)) if n else np.zeros(0, int)
+        if not len(at):
+            continue
+        group = [core[i] for i in at]
+        try:
+            start = np.array(group, dtype=f"datetime64[{unit}]")
+        except ValueError:  # an impossible day somewhere: find it value by value
+            start = np.array([_or_nat(g, unit) for g in group], dtype=f"datetime64[{unit}]")
+        ok = ~np.isnat(start)
+        bad[at[~ok]] = True
+        lo[at[ok]] = start[ok].astype("datetime64[D]")
+        hi[at[ok]] = (start[ok] + 1).astype("datetime64[D]") - 1
+    return lo, hi, bad
+
+
+def _or_nat(text: str, unit: str) -> "np.datetime64":
+    import numpy as np
+
+    try:
+        return np.datetime64(text, unit)
+    except ValueError:
+        return np.datetime64("NaT", unit)
+
+
 def bounds(values: "pd.Series") -> "tuple[pd.Series, pd.Series, pd.Series]":
     """Earliest and latest day of each date in a column, and which values are not real dates.
 
-    Work is done once per distinct value, so a million rows with a few
-    thousand distinct dates cost little more than the lookup.
+    Distinct values are parsed once, in bulk, so a million rows with a few
+    thousand distinct dates cost little more than the lookup. Missing values
+    give NaT and are not flagged.
     """
     import numpy as np
     import pandas as pd
 
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    lo = np.full(len(uniques) + 1, np.datetime64("NaT"), dtype="datetime64[D]")
-    hi = lo.copy()
-    bad = np.zeros(len(uniques) + 1, dtype=bool)
-    for i, text in enumerate(uniques):
-        iv = parse(str(text))
-        if iv is None:
-            bad[i] = True
-        else:
-            lo[i], hi[i] = iv.earliest, iv.latest
-    idx = np.where(codes < 0, len(uniques), codes)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), list(values.cat.categories)
+    else:
+        codes, uniq = pd.factorize(values.to_numpy(dtype=object, na_value=None), use_na_sentinel=True)
+        uniques = list(uniq)
+    missing = [not isinstance(u, str) or u == "" for u in uniques]
+    lo, hi, bad = _intervals([u if not m else "" for u, m in zip(uniques, missing)])
+    bad[np.array(missing, dtype=bool)] = False
+    # one extra slot for missing values (code -1)
+    lo = np.append(lo, np.datetime64("NaT", "D"))
+    hi = np.append(hi, np.datetime64("NaT", "D"))
+    bad = np.append(bad, False)
+    rows = np.where(codes < 0, len(uniques), codes)
     index = values.index
-    return (pd.Series(lo[idx].astype(DATE_UNIT), index=index),
-            pd.Series(hi[idx].astype(DATE_UNIT), index=index),
-            pd.Series(bad[idx], index=index))
+    return (pd.Series(lo[rows].astype(DATE_UNIT), index=index, copy=False),
+            pd.Series(hi[rows].astype(DATE_UNIT), index=index, copy=False),
+            pd.Series(bad[rows], index=index, copy=False))

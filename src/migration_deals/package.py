@@ -7,7 +7,7 @@ Everything here turns a bad path or a broken ``datapackage.json`` into a
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ class Package:
     descriptor: dict[str, Any]
     base: Path
     descriptor_path: Path
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def version(self) -> str:
@@ -63,7 +64,10 @@ class Package:
         raise KeyError(name)
 
     def schema(self, name: str) -> Schema:
-        return Schema.from_descriptor(name, self.resource(name)["schema"])
+        key = f"schema:{name}"
+        if key not in self._memo:
+            self._memo[key] = Schema.from_descriptor(name, self.resource(name)["schema"])
+        return self._memo[key]
 
     def schemas(self) -> dict[str, Schema]:
         return {name: self.schema(name) for name in self.resource_names}
@@ -77,10 +81,12 @@ class Package:
 
     @property
     def display_base(self) -> str:
-        try:
-            return str(self.base.resolve().relative_to(Path.cwd().resolve()))
-        except ValueError:
-            return str(self.base)
+        if "display_base" not in self._memo:
+            try:
+                self._memo["display_base"] = str(self.base.resolve().relative_to(Path.cwd().resolve()))
+            except ValueError:
+                self._memo["display_base"] = str(self.base)
+        return self._memo["display_base"]
 
 
 def _fail(path: Path | str, rule: str, message: str, field: str | None = None) -> UnusablePackage:
