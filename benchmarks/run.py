@@ -52,8 +52,8 @@ def synthetic(folder: Path, rows: int) -> Path:
     """The bundled package with `rows` valid event transfers under its agreements."""
     shutil.copytree(md.bundled_path().parent, folder)
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    for resource in descriptor["resources"]:  # the appended rows are not a release
-        resource.pop("hash"), resource.pop("bytes")
+    for res in descriptor["resources"]:  # the appended rows are not a release
+        res.pop("hash"), res.pop("bytes")
     (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     ds = md.load(folder)
     agreements = ds.agreements[ds.agreements["signed_earliest"].notna() & ds.agreements["ended"].isna()]
@@ -62,11 +62,24 @@ def synthetic(folder: Path, rows: int) -> Path:
     a = agreements.iloc[pick]
     start = a["signed_latest"].to_numpy().astype("datetime64[D]")
     day = (start + rng.integers(0, 200, rows).astype("timedelta64[D]")).astype(str)
-    frame = pd.DataFrame({
-        "transfer_id": [f"syn-{i}" for i in range(rows)], "agreement_id": a["agreement_id"].to_numpy(),
-        "period_start": day, "period_end": day, "measure": "event", "people": rng.integers(0, 3, rows),
-        "qualifier": "approximately", "direction": "to_receiver", "population": "unknown", "nationalities": "",
-        "voluntary": "unknown", "alternative_to": "", "source_id": a["source_id"].to_numpy(), "notes": "synthetic row"})
+    frame = pd.DataFrame(
+        {
+            "transfer_id": [f"syn-{i}" for i in range(rows)],
+            "agreement_id": a["agreement_id"].to_numpy(),
+            "period_start": day,
+            "period_end": day,
+            "measure": "event",
+            "people": rng.integers(0, 3, rows),
+            "qualifier": "approximately",
+            "direction": "to_receiver",
+            "population": "unknown",
+            "nationalities": "",
+            "voluntary": "unknown",
+            "alternative_to": "",
+            "source_id": a["source_id"].to_numpy(),
+            "notes": "synthetic row",
+        }
+    )
     frame = frame[frame["period_end"] <= ds.as_of]
     frame.to_csv(folder / "transfers.csv", mode="a", header=False, index=False, lineterminator="\n")
     return folder / "datapackage.json"
@@ -91,7 +104,8 @@ def main() -> None:
     out["pandas.read_csv of the bundled files (s)"], out["md.load() (s)"] = read, load
     out["load / read_csv"] = load / read
     out["migration-deals validate, bundled, whole process (s)"] = min(
-        process([str(BIN / "migration-deals"), "validate"])[0] for _ in range(3))
+        process([str(BIN / "migration-deals"), "validate"])[0] for _ in range(3)
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         sizes = sorted({args.rows // 4, args.rows // 2, args.rows})

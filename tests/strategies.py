@@ -53,8 +53,15 @@ def write_package(folder: Path, tables: dict[str, list[dict]], texts: dict[str, 
     return path
 
 
-text = st.text(alphabet=st.characters(whitelist_categories=("L", "N"), whitelist_characters=" ,.;'\"()NA"),
-               min_size=1, max_size=30).map(lambda s: s.strip() or "x").filter(lambda s: s[0] not in "=+-@")
+text = (
+    st.text(
+        alphabet=st.characters(whitelist_categories=("L", "N"), whitelist_characters=" ,.;'\"()NA"),
+        min_size=1,
+        max_size=30,
+    )
+    .map(lambda s: s.strip() or "x")
+    .filter(lambda s: s[0] not in "=+-@")
+)
 days = st.integers(min_value=0, max_value=(AS_OF - date(1990, 1, 1)).days - 400)
 
 
@@ -76,31 +83,56 @@ def datasets(draw) -> dict[str, list[dict]]:
     sources = []
     for i in range(n_sources):
         pub = date(1990, 1, 1) + timedelta(days=draw(days))
-        sources.append({"source_id": f"src-{i}", "url": f"https://example.org/{i}", "title": draw(text),
-                        "publisher": draw(text), "original_publisher": draw(st.sampled_from(["", "Reuters"])),
-                        "published": draw(st.one_of(st.just(""), edtf(pub))), "accessed": AS_OF.isoformat(),
-                        "kind": draw(st.sampled_from(["government", "news", "ngo", "court"])),
-                        "language": draw(st.sampled_from(["en", "fr", "es"])), "notes": draw(st.sampled_from(["", "NA", "null"]))})
+        sources.append(
+            {
+                "source_id": f"src-{i}",
+                "url": f"https://example.org/{i}",
+                "title": draw(text),
+                "publisher": draw(text),
+                "original_publisher": draw(st.sampled_from(["", "Reuters"])),
+                "published": draw(st.one_of(st.just(""), edtf(pub))),
+                "accessed": AS_OF.isoformat(),
+                "kind": draw(st.sampled_from(["government", "news", "ngo", "court"])),
+                "language": draw(st.sampled_from(["en", "fr", "es"])),
+                "notes": draw(st.sampled_from(["", "NA", "null"])),
+            }
+        )
     agreements, transfers, costs = [], [], []
     for i in range(n_agreements):
         send, recv = draw(st.lists(st.sampled_from(codes), min_size=2, max_size=2, unique=True))
         start = date(1990, 1, 1) + timedelta(days=draw(days))
         in_force = start + timedelta(days=draw(st.integers(0, 100)))
         ended = in_force + timedelta(days=draw(st.integers(2, 300))) if draw(st.booleans()) else None
-        status = draw(st.sampled_from(["terminated", "struck_down", "abandoned"])) if ended else \
-            draw(st.sampled_from(["signed", "in_force", "suspended"]))
+        status = (
+            draw(st.sampled_from(["terminated", "struck_down", "abandoned"]))
+            if ended
+            else draw(st.sampled_from(["signed", "in_force", "suspended"]))
+        )
         aid = f"{send.lower()}-{recv.lower()}-{i}"
-        agreements.append({
-            "agreement_id": aid, "name": draw(text), "sending_party": send, "receiving_party": recv,
-            "kind": draw(st.sampled_from(["offshore_processing", "third_country_deportation", "readmission"])),
-            "instrument": draw(st.sampled_from(["", "mou", "treaty"])),
-            "legally_binding": draw(st.sampled_from(["", "true", "false"])), "status": status,
-            "announced": draw(st.one_of(st.just(""), edtf(start))), "signed": draw(edtf(start)),
-            "in_force": draw(st.one_of(st.just(""), edtf(in_force))),
-            "ended": draw(edtf(ended)) if ended else "", "end_reason": "",
-            "parent_agreement_id": agreements[0]["agreement_id"] if i and draw(st.booleans()) else "",
-            "capacity_people": "", "capacity_basis": "", "capacity_scope": "", "text_url": "",
-            "source_id": f"src-{i % n_sources}", "notes": draw(st.sampled_from(["", "None", "NA"]))})
+        agreements.append(
+            {
+                "agreement_id": aid,
+                "name": draw(text),
+                "sending_party": send,
+                "receiving_party": recv,
+                "kind": draw(st.sampled_from(["offshore_processing", "third_country_deportation", "readmission"])),
+                "instrument": draw(st.sampled_from(["", "mou", "treaty"])),
+                "legally_binding": draw(st.sampled_from(["", "true", "false"])),
+                "status": status,
+                "announced": draw(st.one_of(st.just(""), edtf(start))),
+                "signed": draw(edtf(start)),
+                "in_force": draw(st.one_of(st.just(""), edtf(in_force))),
+                "ended": draw(edtf(ended)) if ended else "",
+                "end_reason": "",
+                "parent_agreement_id": agreements[0]["agreement_id"] if i and draw(st.booleans()) else "",
+                "capacity_people": "",
+                "capacity_basis": "",
+                "capacity_scope": "",
+                "text_url": "",
+                "source_id": f"src-{i % n_sources}",
+                "notes": draw(st.sampled_from(["", "None", "NA"])),
+            }
+        )
         last = ended or start + timedelta(days=400)
         span = (last - in_force).days
         total = 0
@@ -108,25 +140,70 @@ def datasets(draw) -> dict[str, list[dict]]:
             d = in_force + timedelta(days=draw(st.integers(0, span)))
             people = draw(st.integers(0, 500))
             total += people
-            transfers.append({"transfer_id": f"{aid}-t{j}", "agreement_id": aid, "period_start": d.isoformat(),
-                              "period_end": d.isoformat(), "measure": "event", "people": str(people),
-                              "qualifier": "exact", "direction": "to_receiver", "population": "deportees",
-                              "nationalities": "", "voluntary": "forced", "alternative_to": "",
-                              "source_id": f"src-{i % n_sources}", "notes": ""})
+            transfers.append(
+                {
+                    "transfer_id": f"{aid}-t{j}",
+                    "agreement_id": aid,
+                    "period_start": d.isoformat(),
+                    "period_end": d.isoformat(),
+                    "measure": "event",
+                    "people": str(people),
+                    "qualifier": "exact",
+                    "direction": "to_receiver",
+                    "population": "deportees",
+                    "nationalities": "",
+                    "voluntary": "forced",
+                    "alternative_to": "",
+                    "source_id": f"src-{i % n_sources}",
+                    "notes": "",
+                }
+            )
         if draw(st.booleans()):
-            transfers.append({"transfer_id": f"{aid}-cum", "agreement_id": aid, "period_start": "",
-                              "period_end": last.isoformat(), "measure": "cumulative",
-                              "people": str(total + draw(st.integers(0, 50))), "qualifier": "exact",
-                              "direction": "to_receiver", "population": "deportees", "nationalities": "",
-                              "voluntary": "forced", "alternative_to": "", "source_id": f"src-{i % n_sources}",
-                              "notes": ""})
+            transfers.append(
+                {
+                    "transfer_id": f"{aid}-cum",
+                    "agreement_id": aid,
+                    "period_start": "",
+                    "period_end": last.isoformat(),
+                    "measure": "cumulative",
+                    "people": str(total + draw(st.integers(0, 50))),
+                    "qualifier": "exact",
+                    "direction": "to_receiver",
+                    "population": "deportees",
+                    "nationalities": "",
+                    "voluntary": "forced",
+                    "alternative_to": "",
+                    "source_id": f"src-{i % n_sources}",
+                    "notes": "",
+                }
+            )
         for j in range(draw(st.integers(0, 2))):
             d = in_force + timedelta(days=draw(st.integers(0, span)))
-            amount = draw(st.one_of(st.integers(1, 10**9).map(str),
-                                    st.floats(0.5, 1e6, allow_nan=False).map(lambda x: repr(round(x, 2))).filter(lambda s: not s.endswith(".0"))))
-            costs.append({"cost_id": f"{aid}-c{j}", "agreement_id": aid, "payer": send, "payee": recv,
-                          "period_start": d.isoformat(), "period_end": d.isoformat(), "amount": amount,
-                          "currency": draw(st.sampled_from(CURRENCIES)), "qualifier": "exact", "measure": "event",
-                          "status": "paid", "category": "direct_payment", "alternative_to": "",
-                          "source_id": f"src-{i % n_sources}", "notes": ""})
+            amount = draw(
+                st.one_of(
+                    st.integers(1, 10**9).map(str),
+                    st.floats(0.5, 1e6, allow_nan=False)
+                    .map(lambda x: repr(round(x, 2)))
+                    .filter(lambda s: not s.endswith(".0")),
+                )
+            )
+            costs.append(
+                {
+                    "cost_id": f"{aid}-c{j}",
+                    "agreement_id": aid,
+                    "payer": send,
+                    "payee": recv,
+                    "period_start": d.isoformat(),
+                    "period_end": d.isoformat(),
+                    "amount": amount,
+                    "currency": draw(st.sampled_from(CURRENCIES)),
+                    "qualifier": "exact",
+                    "measure": "event",
+                    "status": "paid",
+                    "category": "direct_payment",
+                    "alternative_to": "",
+                    "source_id": f"src-{i % n_sources}",
+                    "notes": "",
+                }
+            )
     return {"parties": parties, "sources": sources, "agreements": agreements, "transfers": transfers, "costs": costs}

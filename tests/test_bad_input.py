@@ -133,7 +133,9 @@ def test_load_of_missing_package_raises_clear_error(tmp_path):
         md.load(tmp_path)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(junk=st.one_of(st.binary(max_size=300), st.text(max_size=300).map(lambda s: s.encode("utf-8"))))
 def test_any_bytes_never_crash(junk):
     with tempfile.TemporaryDirectory() as tmp:
@@ -152,8 +154,12 @@ def test_tampered_release_is_refused(tmp_path, capsys):
     (dst / "costs.csv").write_text(text.replace("700000000", "7000000"), encoding="utf-8")
     (dst / "parties.csv").write_bytes((dst / "parties.csv").read_bytes()[:-20])
     found = {(Path(f.path).name, f.rule) for f in md.verify(dst).findings}
-    assert found == {("costs.csv", "bytes-mismatch"), ("costs.csv", "hash-mismatch"),
-                     ("parties.csv", "bytes-mismatch"), ("parties.csv", "hash-mismatch")}
+    assert found == {
+        ("costs.csv", "bytes-mismatch"),
+        ("costs.csv", "hash-mismatch"),
+        ("parties.csv", "bytes-mismatch"),
+        ("parties.csv", "hash-mismatch"),
+    }
     with pytest.raises(md.DataPackageError, match="hash-mismatch"):
         md.load(dst)
     with pytest.raises(md.DataPackageError, match="enum"):

@@ -25,8 +25,18 @@ def test_readme_commands_exist():
         assert run(command, "--help").returncode == 0, command
 
 
-@pytest.mark.parametrize("args", [("info",), ("validate",), ("validate", "--format", "json"), ("verify",),
-                                  ("fmt", "--check"), ("coverage",), ("build", "--check")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("info",),
+        ("validate",),
+        ("validate", "--format", "json"),
+        ("verify",),
+        ("fmt", "--check"),
+        ("coverage",),
+        ("build", "--check"),
+    ],
+)
 def test_main_jobs_succeed(args):
     result = run(*args)
     assert result.returncode == 0, result.stdout + result.stderr

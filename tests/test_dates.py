@@ -13,15 +13,16 @@ from hypothesis import strategies as st
 from migration_deals.dates import bounds, parse
 
 dates = st.dates(min_value=date(1000, 1, 1), max_value=date(2999, 12, 31))
-texts = st.builds(lambda d, cut, q: d.isoformat()[:cut] + q, dates, st.sampled_from([4, 7, 10]),
-                  st.sampled_from(["", "~", "?"]))
+texts = st.builds(
+    lambda d, cut, q: d.isoformat()[:cut] + q, dates, st.sampled_from([4, 7, 10]), st.sampled_from(["", "~", "?"])
+)
 
 
 @given(st.lists(texts, min_size=1, max_size=20))
 def test_intervals_match_the_edtf_library(values):
     lo, hi, bad = bounds(pd.Series(values, dtype=object))
     assert not bad.any()
-    for text, a, b in zip(values, lo, hi):
+    for text, a, b in zip(values, lo, hi, strict=False):
         ref = edtf.parse_edtf(text)
         assert a.strftime("%Y-%m-%d") == time.strftime("%Y-%m-%d", ref.lower_strict())
         assert b.strftime("%Y-%m-%d") == time.strftime("%Y-%m-%d", ref.upper_strict())
@@ -30,7 +31,9 @@ def test_intervals_match_the_edtf_library(values):
 
 
 def test_impossible_and_malformed_dates_are_flagged():
-    values = pd.Series(["2023-02-29", "2024-02-29", "2024-13", "2024-00", "24-01-01", "2024-1-1", "", None], dtype=object)
+    values = pd.Series(
+        ["2023-02-29", "2024-02-29", "2024-13", "2024-00", "24-01-01", "2024-1-1", "", None], dtype=object
+    )
     _, _, bad = bounds(values)
     assert bad.tolist() == [True, False, True, True, True, True, False, False]
     assert parse("2023-02-29") is None
@@ -38,5 +41,5 @@ def test_impossible_and_malformed_dates_are_flagged():
 
 def test_categorical_and_text_columns_agree():
     values = pd.Series(["2024", "2023-02-30", "2025-03~", ""], dtype=object)
-    for a, b in zip(bounds(values), bounds(values.astype("category"))):
+    for a, b in zip(bounds(values), bounds(values.astype("category")), strict=False):
         pd.testing.assert_series_equal(a, b)

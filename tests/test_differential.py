@@ -8,18 +8,39 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from strategies import datasets, write_package
+from test_properties import (
+    m_accessed,
+    m_amount_zero,
+    m_boolean,
+    m_dangling_fk,
+    m_duplicate_key,
+    m_edtf_pattern,
+    m_enum,
+    m_minimum,
+    m_pattern,
+    m_required,
+    m_type,
+)
 
 import migration_deals as md
-from strategies import datasets, write_package
-from test_properties import (m_accessed, m_amount_zero, m_boolean, m_dangling_fk, m_duplicate_key, m_edtf_pattern,
-                             m_enum, m_minimum, m_pattern, m_required, m_type)
 
 # Our rule names for layer 1, and the frictionless error type each corresponds to.
-FRICTIONLESS_TYPE = {"required": "constraint-error", "enum": "constraint-error", "pattern": "constraint-error",
-                     "minimum": "constraint-error", "exclusive-minimum": "constraint-error",
-                     "maximum": "constraint-error", "type-error": "type-error", "primary-key": "primary-key",
-                     "foreign-key": "foreign-key", "missing-cell": "missing-cell", "extra-cell": "extra-cell",
-                     "blank-row": "blank-row", "unique": "unique-error"}
+FRICTIONLESS_TYPE = {
+    "required": "constraint-error",
+    "enum": "constraint-error",
+    "pattern": "constraint-error",
+    "minimum": "constraint-error",
+    "exclusive-minimum": "constraint-error",
+    "maximum": "constraint-error",
+    "type-error": "type-error",
+    "primary-key": "primary-key",
+    "foreign-key": "foreign-key",
+    "missing-cell": "missing-cell",
+    "extra-cell": "extra-cell",
+    "blank-row": "blank-row",
+    "unique": "unique-error",
+}
 
 ROW_LEVEL = {"primary-key", "foreign-key", "blank-row", "extra-cell"}
 """Frictionless reports these per row, without a field name; they are compared per row."""
@@ -27,8 +48,11 @@ ROW_LEVEL = {"primary-key", "foreign-key", "blank-row", "extra-cell"}
 
 def ours(path: Path) -> set[tuple]:
     report = md.validate(path)
-    return {(Path(f.path).stem, f.line, None if f.rule in ROW_LEVEL else f.field, FRICTIONLESS_TYPE[f.rule])
-            for f in report.findings if f.rule in FRICTIONLESS_TYPE}
+    return {
+        (Path(f.path).stem, f.line, None if f.rule in ROW_LEVEL else f.field, FRICTIONLESS_TYPE[f.rule])
+        for f in report.findings
+        if f.rule in FRICTIONLESS_TYPE
+    }
 
 
 def theirs(path: Path) -> set[tuple]:
@@ -54,9 +78,23 @@ def short_row_texts(tables):
     return {"parties": "\n".join(lines)}
 
 
-@pytest.mark.parametrize("mutation", [m_dangling_fk, m_duplicate_key, m_required, m_enum, m_pattern, m_edtf_pattern,
-                                      m_type, m_minimum, m_amount_zero, m_boolean, m_accessed],
-                         ids=lambda m: m.__name__[2:])
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        m_dangling_fk,
+        m_duplicate_key,
+        m_required,
+        m_enum,
+        m_pattern,
+        m_edtf_pattern,
+        m_type,
+        m_minimum,
+        m_amount_zero,
+        m_boolean,
+        m_accessed,
+    ],
+    ids=lambda m: m.__name__[2:],
+)
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=datasets())
 def test_same_faults_as_frictionless(mutation, tables):
@@ -82,5 +120,8 @@ def test_valid_packages_pass_frictionless_too(tables):
 def test_short_row_agrees(tables):
     with tempfile.TemporaryDirectory() as tmp:
         path = write_package(Path(tmp), tables, texts=short_row_texts(tables))
-        assert ours(path) == theirs(path) == {("parties", 2, "kind", "missing-cell"),
-                                              ("parties", 2, "kind", "constraint-error")}
+        assert (
+            ours(path)
+            == theirs(path)
+            == {("parties", 2, "kind", "missing-cell"), ("parties", 2, "kind", "constraint-error")}
+        )

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import copy
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from strategies import datasets, write_package
 
 import migration_deals as md
-from strategies import datasets, write_package
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -47,20 +46,47 @@ def line_of(tables, resource, index) -> int:
 def mut_agreement(tables, **over) -> dict:
     """Append an agreement the mutation controls: signed 2001-01-01, in force, no end."""
     a = tables["parties"][0]["party_id"], tables["parties"][1]["party_id"]
-    row = dict(tables["agreements"][0], agreement_id="zz-mut", sending_party=a[0], receiving_party=a[1],
-               status="in_force", announced="", signed="2001-01-01", in_force="", ended="", end_reason="",
-               parent_agreement_id="", capacity_people="", capacity_basis="", capacity_scope="", text_url="", notes="",
-               source_id="src-0")
+    row = dict(
+        tables["agreements"][0],
+        agreement_id="zz-mut",
+        sending_party=a[0],
+        receiving_party=a[1],
+        status="in_force",
+        announced="",
+        signed="2001-01-01",
+        in_force="",
+        ended="",
+        end_reason="",
+        parent_agreement_id="",
+        capacity_people="",
+        capacity_basis="",
+        capacity_scope="",
+        text_url="",
+        notes="",
+        source_id="src-0",
+    )
     row.update(over)
     tables["agreements"].append(row)
     return row
 
 
 def mut_transfer(tables, i, **over) -> int:
-    row = {"transfer_id": f"zz-t{i}", "agreement_id": "zz-mut", "period_start": "", "period_end": "2001-06-01",
-           "measure": "cumulative", "people": "10", "qualifier": "exact", "direction": "to_receiver",
-           "population": "refugees", "nationalities": "AFG", "voluntary": "forced", "alternative_to": "",
-           "source_id": "src-0", "notes": ""}
+    row = {
+        "transfer_id": f"zz-t{i}",
+        "agreement_id": "zz-mut",
+        "period_start": "",
+        "period_end": "2001-06-01",
+        "measure": "cumulative",
+        "people": "10",
+        "qualifier": "exact",
+        "direction": "to_receiver",
+        "population": "refugees",
+        "nationalities": "AFG",
+        "voluntary": "forced",
+        "alternative_to": "",
+        "source_id": "src-0",
+        "notes": "",
+    }
     row.update(over)
     tables["transfers"].append(row)
     return len(tables["transfers"]) + 1
@@ -68,9 +94,23 @@ def mut_transfer(tables, i, **over) -> int:
 
 def mut_cost(tables, **over) -> int:
     payer, payee = tables["parties"][0]["party_id"], tables["parties"][1]["party_id"]
-    row = {"cost_id": "zz-c", "agreement_id": "zz-mut", "payer": payer, "payee": payee, "period_start": "2001-02-01",
-           "period_end": "2001-02-01", "amount": "100", "currency": "USD", "qualifier": "exact", "measure": "event",
-           "status": "paid", "category": "direct_payment", "alternative_to": "", "source_id": "src-0", "notes": ""}
+    row = {
+        "cost_id": "zz-c",
+        "agreement_id": "zz-mut",
+        "payer": payer,
+        "payee": payee,
+        "period_start": "2001-02-01",
+        "period_end": "2001-02-01",
+        "amount": "100",
+        "currency": "USD",
+        "qualifier": "exact",
+        "measure": "event",
+        "status": "paid",
+        "category": "direct_payment",
+        "alternative_to": "",
+        "source_id": "src-0",
+        "notes": "",
+    }
     row.update(over)
     tables["costs"].append(row)
     return len(tables["costs"]) + 1
@@ -81,7 +121,8 @@ def set_cell(tables, resource, index, field, value) -> tuple:
     return (f"{resource}.csv", line_of(tables, resource, index), field)
 
 
-# Each mutation changes a valid dataset in one place and returns what must be found: (file, line, field, rule, severity).
+# Each mutation changes a valid dataset in one place and returns what must be found:
+# (file, line, field, rule, severity).
 def m_dangling_fk(t):
     return [set_cell(t, "agreements", 0, "source_id", "no-such-source") + ("foreign-key", "error")]
 
@@ -145,7 +186,9 @@ def m_language(t):
 
 def m_nationality(t):
     mut_agreement(t)
-    return [("transfers.csv", mut_transfer(t, 0, nationalities="AFG;QQQ"), "nationalities", "nationality-code", "error")]
+    return [
+        ("transfers.csv", mut_transfer(t, 0, nationalities="AFG;QQQ"), "nationalities", "nationality-code", "error")
+    ]
 
 
 def m_impossible_date(t):
@@ -159,8 +202,10 @@ def m_future(t):
 def m_future_payment(t):
     mut_agreement(t)
     line = mut_cost(t, period_start="2030", period_end="2030")
-    return [("costs.csv", line, "period_end", "future-date", "error"),
-            ("costs.csv", line, "period_start", "future-date", "error")]
+    return [
+        ("costs.csv", line, "period_end", "future-date", "error"),
+        ("costs.csv", line, "period_start", "future-date", "error"),
+    ]
 
 
 def m_date_order(t):
@@ -193,8 +238,15 @@ def m_self_parent(t):
 
 def m_period_order(t):
     mut_agreement(t)
-    return [("transfers.csv", mut_transfer(t, 0, measure="event", period_start="2001-05", period_end="2001-04"),
-             "period_end", "period-order", "error")]
+    return [
+        (
+            "transfers.csv",
+            mut_transfer(t, 0, measure="event", period_start="2001-05", period_end="2001-04"),
+            "period_end",
+            "period-order",
+            "error",
+        )
+    ]
 
 
 def m_event_period(t):
@@ -209,14 +261,23 @@ def m_rate_status(t):
 
 def m_outside(t):
     mut_agreement(t)
-    return [("transfers.csv", mut_transfer(t, 0, measure="event", period_start="1995", period_end="1995"),
-             "period_end", "outside-agreement", "warning")]
+    return [
+        (
+            "transfers.csv",
+            mut_transfer(t, 0, measure="event", period_start="1995", period_end="1995"),
+            "period_end",
+            "outside-agreement",
+            "warning",
+        )
+    ]
 
 
 def m_cumulative_decrease(t):
     mut_agreement(t)
     mut_transfer(t, 0, people="10")
-    return [("transfers.csv", mut_transfer(t, 1, people="5", period_end="2002"), "people", "cumulative-decrease", "error")]
+    return [
+        ("transfers.csv", mut_transfer(t, 1, people="5", period_end="2002"), "people", "cumulative-decrease", "error")
+    ]
 
 
 def m_events_exceed(t):
@@ -239,7 +300,15 @@ def m_capacity_basis(t):
 def m_alternative_reason(t):
     mut_agreement(t)
     mut_transfer(t, 0)
-    return [("transfers.csv", mut_transfer(t, 1, alternative_to="zz-t0", people="12"), "notes", "alternative-reason", "error")]
+    return [
+        (
+            "transfers.csv",
+            mut_transfer(t, 1, alternative_to="zz-t0", people="12"),
+            "notes",
+            "alternative-reason",
+            "error",
+        )
+    ]
 
 
 def m_unused_source(t):
@@ -277,13 +346,22 @@ def test_mutations_cover_every_rule():
     """Each consistency rule has a mutation that makes it fire (a rule no test can trip is a defect)."""
     from migration_deals import rules
 
-    rule_names = {"codes": {"currency-code", "party-code", "language-code", "nationality-code"},
-                  "real_dates": {"date-invalid"}, "future_dates": {"future-date"}, "milestone_order": {"date-order"},
-                  "status_dates": {"status-dates"}, "party_pairs": {"same-party"}, "parent_agreement": {"self-parent"},
-                  "periods": {"period-order", "event-period", "rate-status"}, "within_agreement": {"outside-agreement"},
-                  "cumulative_series": {"cumulative-decrease", "events-exceed-cumulative"},
-                  "capacity": {"over-capacity", "capacity-basis"}, "alternatives": {"alternative-reason"},
-                  "sources_used": {"unused-source"}, "clean_text": {"text-hygiene"}}
+    rule_names = {
+        "codes": {"currency-code", "party-code", "language-code", "nationality-code"},
+        "real_dates": {"date-invalid"},
+        "future_dates": {"future-date"},
+        "milestone_order": {"date-order"},
+        "status_dates": {"status-dates"},
+        "party_pairs": {"same-party"},
+        "parent_agreement": {"self-parent"},
+        "periods": {"period-order", "event-period", "rate-status"},
+        "within_agreement": {"outside-agreement"},
+        "cumulative_series": {"cumulative-decrease", "events-exceed-cumulative"},
+        "capacity": {"over-capacity", "capacity-basis"},
+        "alternatives": {"alternative-reason"},
+        "sources_used": {"unused-source"},
+        "clean_text": {"text-hygiene"},
+    }
     assert {r.__name__ for r in rules.RULES} == set(rule_names)
     import inspect
 

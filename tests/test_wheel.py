@@ -17,8 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def build(source: Path, out: Path, kind: str) -> Path:
-    subprocess.run([sys.executable, "-m", "build", f"--{kind}", "--no-isolation", "--outdir", str(out), str(source)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "build", f"--{kind}", "--no-isolation", "--outdir", str(out), str(source)],
+        check=True,
+        capture_output=True,
+    )
     [built] = out.glob("migration_deals-*.whl" if kind == "wheel" else "migration_deals-*.tar.gz")
     return built
 
@@ -29,12 +32,18 @@ def install_and_check(wheel: Path, tmp: Path) -> None:
     python = env / "bin" / "python"
     subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], check=True)
     # The fresh environment gets this one's third-party packages (pandas, pydantic, ...) but not the repository.
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    code = ("import migration_deals as md; ds = md.load(); "
-            "assert 'site-packages' in md.__file__ and 'site-packages' in str(md.bundled_path()), md.__file__; "
-            "print(ds.version, len(ds.agreements), md.validate().ok, md.verify().ok and not md.verify().findings)")
+    code = (
+        "import migration_deals as md; ds = md.load(); "
+        "assert 'site-packages' in md.__file__ and 'site-packages' in str(md.bundled_path()), md.__file__; "
+        "print(ds.version, len(ds.agreements), md.validate().ok, md.verify().ok and not md.verify().findings)"
+    )
     out = subprocess.run([str(python), "-c", code], check=True, capture_output=True, text=True, cwd=tmp)
     assert out.stdout.split() == [md.__version__, str(len(md.load().agreements)), "True", "True"]
     cli = subprocess.run([str(env / "bin" / "migration-deals"), "verify"], capture_output=True, text=True, cwd=tmp)

@@ -6,21 +6,19 @@ import csv
 import io
 import json
 import random
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import datasets, schema_fields
+from test_bad_input import unstamped_copy
 
 import migration_deals as md
 from migration_deals.canonical import canonical_text, format_package
 from migration_deals.cli import main
 from migration_deals.coverage import coverage
 from migration_deals.diff import bump, diff
-from strategies import datasets, schema_fields, write_package
-from test_bad_input import unstamped_copy
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -41,8 +39,9 @@ def test_fmt_is_idempotent_and_keeps_every_value(tables, seed, quote_all, crlf):
         rows = rows[:]
         rng.shuffle(rows)
         out = io.StringIO()
-        w = csv.writer(out, lineterminator="\r\n" if crlf else "\n",
-                       quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
+        w = csv.writer(
+            out, lineterminator="\r\n" if crlf else "\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+        )
         w.writerow(shuffled)
         w.writerows([[r[n] for n in shuffled] for r in rows])
         messy = out.getvalue()
@@ -106,7 +105,11 @@ def test_diff_classifies_changes(tmp_path):
     assert same.level == "none" and all(not r.added and not r.changed for r in same.resources)
 
     patch = unstamped_copy(tmp_path / "patch")
-    edit(patch, "parties", lambda rows: [rows[0]] + [[r[0], r[1] + " (x)", r[2]] if r[0] == "RWA" else r for r in rows[1:]])
+    edit(
+        patch,
+        "parties",
+        lambda rows: [rows[0]] + [[r[0], r[1] + " (x)", r[2]] if r[0] == "RWA" else r for r in rows[1:]],
+    )
     d = diff(old, patch)
     parties = next(r for r in d.resources if r.resource == "parties")
     assert d.level == "patch" and parties.changed == {"RWA": {"name": ["Rwanda", "Rwanda (x)"]}}
@@ -123,14 +126,17 @@ def test_diff_classifies_changes(tmp_path):
         for f in d["resources"][0]["schema"]["fields"]:
             if f["name"] == "name":
                 f["constraints"]["pattern"] = "[A-Za-z ]+"
+
     set_version(major, next_minor(), tighten)
     d = diff(old, major)
     assert d.level == "major" and not d.bump_ok
     assert any("tightened" in s for r in d.resources for s in r.schema)
 
 
-@pytest.mark.parametrize("old,new,level", [("0.1.0", "0.1.1", "patch"), ("0.1.0", "0.2.0", "minor"),
-                                           ("0.9.3", "1.0.0", "major"), ("1.2.3", "1.2.3", "none")])
+@pytest.mark.parametrize(
+    "old,new,level",
+    [("0.1.0", "0.1.1", "patch"), ("0.1.0", "0.2.0", "minor"), ("0.9.3", "1.0.0", "major"), ("1.2.3", "1.2.3", "none")],
+)
 def test_bump(old, new, level):
     assert bump(old, new) == level
 

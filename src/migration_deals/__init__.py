@@ -16,19 +16,44 @@ from typing import TYPE_CHECKING, Any
 from .package import bundled_path
 
 if TYPE_CHECKING:
+    from .integrity import verify
     from .loading import Dataset, load
     from .report import DataPackageError, Finding, Report
-    from .integrity import verify
     from .validation import validate
 
-__all__ = ["__version__", "load", "validate", "verify", "Dataset", "Report", "Finding", "DataPackageError",
-           "Party", "Source", "Agreement", "Transfer", "Cost", "bundled_path"]
+__all__ = [
+    "__version__",
+    "load",
+    "validate",
+    "verify",
+    "Dataset",
+    "Report",
+    "Finding",
+    "DataPackageError",
+    "Party",
+    "Source",
+    "Agreement",
+    "Transfer",
+    "Cost",
+    "bundled_path",
+]
 
 __version__: str = json.loads(bundled_path().read_text(encoding="utf-8"))["version"]
 
-_LAZY = {"load": "loading", "Dataset": "loading", "validate": "validation", "verify": "integrity", "Report": "report",
-         "Finding": "report", "DataPackageError": "report", "Party": "models", "Source": "models",
-         "Agreement": "models", "Transfer": "models", "Cost": "models"}
+_LAZY = {
+    "load": "loading",
+    "Dataset": "loading",
+    "validate": "validation",
+    "verify": "integrity",
+    "Report": "report",
+    "Finding": "report",
+    "DataPackageError": "report",
+    "Party": "models",
+    "Source": "models",
+    "Agreement": "models",
+    "Transfer": "models",
+    "Cost": "models",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -38,26 +38,33 @@ def codebook_text(root: Path = ROOT) -> str:
     from . import rules
 
     descriptor = json.loads((root / "datapackage" / "datapackage.json").read_text(encoding="utf-8"))
-    lines = ["# Codebook", "",
-             "Generated from `schemas/` by `migration-deals build`; do not edit by hand.", "",
-             f"Data package `{descriptor.get('name')}`, version {descriptor.get('version')}, "
-             f"data as of {descriptor.get('asOf')}.", "",
-             "## Conventions", "",
-             "- Empty cells are missing values. Text such as `NA` or `null` is text, never missing.",
-             "- Uncertain dates use a subset of EDTF (Library of Congress Extended Date/Time Format, "
-             "ISO 8601-2): `2024`, `2024-07` or `2024-07-22`, optionally followed by `~` (approximate) "
-             "or `?` (uncertain). Never write more precision than the source gives. The loader adds "
-             "`<field>_earliest` and `<field>_latest` datetime columns bounding what each date can mean; "
-             "rules compare partial dates as intervals.",
-             "- Numbers are read with their `qualifier` (exact, at_least, at_most, approximately) and "
-             "`measure` (event for one period, cumulative as of `period_end`).",
-             "- When sources disagree, every disagreeing row is kept; non-preferred rows name the preferred "
-             "row in `alternative_to` and say why in `notes`. Totals and rules use preferred rows only.",
-             ""]
+    lines = [
+        "# Codebook",
+        "",
+        "Generated from `schemas/` by `migration-deals build`; do not edit by hand.",
+        "",
+        f"Data package `{descriptor.get('name')}`, version {descriptor.get('version')}, "
+        f"data as of {descriptor.get('asOf')}.",
+        "",
+        "## Conventions",
+        "",
+        "- Empty cells are missing values. Text such as `NA` or `null` is text, never missing.",
+        "- Uncertain dates use a subset of EDTF (Library of Congress Extended Date/Time Format, "
+        "ISO 8601-2): `2024`, `2024-07` or `2024-07-22`, optionally followed by `~` (approximate) "
+        "or `?` (uncertain). Never write more precision than the source gives. The loader adds "
+        "`<field>_earliest` and `<field>_latest` datetime columns bounding what each date can mean; "
+        "rules compare partial dates as intervals.",
+        "- Numbers are read with their `qualifier` (exact, at_least, at_most, approximately) and "
+        "`measure` (event for one period, cumulative as of `period_end`).",
+        "- When sources disagree, every disagreeing row is kept; non-preferred rows name the preferred "
+        "row in `alternative_to` and say why in `notes`. Totals and rules use preferred rows only.",
+        "",
+    ]
     for name in RESOURCES:
-        schema = Schema.from_descriptor(name, json.loads((root / "schemas" / f"{name}.json").read_text(encoding="utf-8")))
-        lines += [f"## {name}", "", schema.description, "",
-                  f"Primary key: `{', '.join(schema.primary_key)}`.", ""]
+        schema = Schema.from_descriptor(
+            name, json.loads((root / "schemas" / f"{name}.json").read_text(encoding="utf-8"))
+        )
+        lines += [f"## {name}", "", schema.description, "", f"Primary key: `{', '.join(schema.primary_key)}`.", ""]
         for fk in schema.foreign_keys:
             lines.append(f"- `{', '.join(fk.fields)}` refers to `{fk.resource}.{', '.join(fk.reference_fields)}`")
         lines += ["", "| field | type | required | constraints | description |", "|---|---|---|---|---|"]
@@ -76,8 +83,10 @@ def codebook_text(root: Path = ROOT) -> str:
             if f.exclusive_minimum is not None:
                 cons.append(f"> {f.exclusive_minimum:g}")
             kind = "date (EDTF)" if f.edtf else f.type
-            lines.append(f"| `{f.name}` | {kind} | {'yes' if f.required else ''} | {'; '.join(cons)} | "
-                         f"{f.description.replace('|', '/')} |")
+            lines.append(
+                f"| `{f.name}` | {kind} | {'yes' if f.required else ''} | {'; '.join(cons)} | "
+                f"{f.description.replace('|', '/')} |"
+            )
         lines.append("")
         for f in schema.fields:
             if f.enum_descriptions:
@@ -88,14 +97,19 @@ def codebook_text(root: Path = ROOT) -> str:
                 lines += [f"### {name}.{f.name}: codes ISO lacks", ""]
                 lines += [f"- `{v}`: {d}" for v, d in f.extra["nonIsoCodes"].items()]
                 lines.append("")
-    lines += ["## Validation rules", "",
-              "Layer 1 is the Table Schema (it agrees with stock `frictionless validate`): "
-              "`missing-label`, `extra-label`, `incorrect-label`, `duplicate-label`, `blank-label`, "
-              "`blank-row`, `missing-cell`, `extra-cell`, `encoding-error`, `required`, `type-error`, `enum`, "
-              "`pattern`, `minimum`, `exclusive-minimum`, `maximum`, `unique`, `primary-key`, `foreign-key`.", "",
-              "Layer 2 runs when layer 1 finds no error:", ""]
+    lines += [
+        "## Validation rules",
+        "",
+        "Layer 1 is the Table Schema (it agrees with stock `frictionless validate`): "
+        "`missing-label`, `extra-label`, `incorrect-label`, `duplicate-label`, `blank-label`, "
+        "`blank-row`, `missing-cell`, `extra-cell`, `encoding-error`, `required`, `type-error`, `enum`, "
+        "`pattern`, `minimum`, `exclusive-minimum`, `maximum`, `unique`, `primary-key`, `foreign-key`.",
+        "",
+        "Layer 2 runs when layer 1 finds no error:",
+        "",
+    ]
     for rule in rules.RULES:
-        lines.append(f"- `{rule.__name__}`: {(rule.__doc__ or '').strip()}")
+        lines.append(f"- `{rule.__name__}`: {' '.join((rule.__doc__ or '').split())}")
     lines.append("")
     return "\n".join(lines)
 

@@ -11,7 +11,7 @@ import csv
 import io
 from pathlib import Path
 
-from .package import Package, UnusablePackage, open_package
+from .package import open_or_report
 from .report import Finding, Report
 
 
@@ -41,11 +41,8 @@ def canonical_text(text: str, names: list[str], key: list[str]) -> str:
 def format_package(path: str | Path | None = None, check: bool = False) -> tuple[list[Path], Report]:
     """Rewrite every resource in canonical form (or, with `check`, only list those that are not)."""
     report = Report()
-    try:
-        pkg: Package = open_package(path)
-    except UnusablePackage as e:
-        report.extend([e.finding])
-        report.usable = False
+    pkg = open_or_report(path, report)
+    if pkg is None:
         return [], report
     changed: list[Path] = []
     for name in pkg.resource_names:
@@ -56,8 +53,7 @@ def format_package(path: str | Path | None = None, check: bool = False) -> tuple
             text = data.decode("utf-8-sig")
             new = canonical_text(text, schema.names, list(schema.primary_key))
         except (OSError, UnicodeDecodeError, ValueError, csv.Error) as e:
-            report.extend([Finding(pkg.display(name), None, None, "fmt-refused",
-                                   f"not formatted: {e}", resource=name)])
+            report.extend([Finding(pkg.display(name), None, None, "fmt-refused", f"not formatted: {e}", resource=name)])
             continue
         if new.encode("utf-8") != data:
             changed.append(file)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -59,7 +59,7 @@ def _summary(path: str | None) -> None:
 
     ds = load(path)
     a, t = ds.agreements, ds.transfers
-    print(f"agreements by status: " + ", ".join(f"{k} {v}" for k, v in a["status"].value_counts().items() if v))
+    print("agreements by status: " + ", ".join(f"{k} {v}" for k, v in a["status"].value_counts().items() if v))
     pairs = a.groupby(["sending_party", "receiving_party"], observed=True).size()
     print(f"sending-receiving pairs: {len(pairs)}; transfer observations: {len(t)}; cost observations: {len(ds.costs)}")
 
@@ -159,7 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.set_defaults(run=_fmt)
     p = sub.add_parser("diff", help="rows and schema changed between two packages or git revisions")
     p.add_argument("old", help="data package path, or a git revision such as v0.1.0 or main")
-    p.add_argument("new", nargs="?", default="datapackage", help="data package path or git revision (default: datapackage)")
+    p.add_argument(
+        "new", nargs="?", default="datapackage", help="data package path or git revision (default: datapackage)"
+    )
     p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
     p.add_argument("--check-version", action="store_true", help="exit 1 if the version bump is smaller than needed")
     p.set_defaults(run=_diff)

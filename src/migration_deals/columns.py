@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,24 +60,47 @@ def read_raw(data: bytes, display: str, resource: str) -> tuple[RawTable | None,
     findings: list[Finding] = []
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-        findings.append(Finding(display, 1, None, "bom", "the file starts with a byte-order mark; save it as UTF-8 without BOM",
-                                resource=resource, severity="warning"))
+        findings.append(
+            Finding(
+                display,
+                1,
+                None,
+                "bom",
+                "the file starts with a byte-order mark; save it as UTF-8 without BOM",
+                resource=resource,
+                severity="warning",
+            )
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        return fail("encoding-error", f"the file is not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded; save it as UTF-8",
-                    data.count(b"\n", 0, e.start) + 1)
+        return fail(
+            "encoding-error",
+            f"the file is not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded; save it as UTF-8",
+            data.count(b"\n", 0, e.start) + 1,
+        )
     if not text.strip():
         return fail("blank-header", "the file is empty: it needs at least a header row", 1)
     try:
-        frame = pd.read_csv(io.BytesIO(data), header=None, encoding="utf-8", dtype="category", keep_default_na=False,
-                            na_filter=False, skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL,
-                            engine="c")
+        frame = pd.read_csv(
+            io.BytesIO(data),
+            header=None,
+            encoding="utf-8",
+            dtype="category",
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            quoting=csv.QUOTE_MINIMAL,
+            engine="c",
+        )
     except pd.errors.ParserError as e:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
         if m:
-            return fail("extra-cell", f"row has {m[3]} cells but the header has {m[1]}; quote cells that contain commas",
-                        int(m[2]))
+            return fail(
+                "extra-cell",
+                f"row has {m[3]} cells but the header has {m[1]}; quote cells that contain commas",
+                int(m[2]),
+            )
         return fail("csv-error", f"the file is not valid CSV: {e}")
     except (pd.errors.EmptyDataError, ValueError) as e:
         return fail("csv-error", f"the file is not valid CSV: {e}")
@@ -110,7 +134,7 @@ def _shape(data: bytes, n: int) -> tuple[np.ndarray, np.ndarray]:
     length = ends - starts - (arr[np.maximum(ends - 1, 0)] == 13)
     cells = np.where(length > 0, per_record + 1, 0)
     lines = np.searchsorted(breaks, starts) + 1
-    return lines[1:n + 1], cells[1:n + 1]
+    return lines[1 : n + 1], cells[1 : n + 1]
 
 
 def per_unique(values: pd.Series, func: Callable[[str], Any], dtype: Any = object) -> np.ndarray:
@@ -145,7 +169,11 @@ def parse(field: Field, text: pd.Series) -> tuple[pd.Series, pd.Series]:
         return values.astype("Int64"), pd.Series(~ok, index=index)
     if field.type == "number":
         ok = per_unique(text, lambda s: s == "" or _NUMBER.fullmatch(s) is not None, bool)
-        clean = text.astype(object).where(ok & present.to_numpy(), None).replace({"INF": "inf", "+INF": "inf", "-INF": "-inf"})
+        clean = (
+            text.astype(object)
+            .where(ok & present.to_numpy(), None)
+            .replace({"INF": "inf", "+INF": "inf", "-INF": "-inf"})
+        )
         return pd.to_numeric(clean, errors="coerce").astype("Float64"), pd.Series(~ok, index=index)
     if field.type == "boolean":
         parsed = per_unique(text, _bool)

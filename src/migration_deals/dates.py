@@ -50,7 +50,7 @@ def parse(text: str) -> Interval | None:
         return None
 
 
-def _intervals(texts: list[str]) -> "tuple[np.ndarray, np.ndarray, np.ndarray]":
+def _intervals(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Earliest day, latest day and not-a-real-date flag for distinct strings, parsed by numpy in bulk."""
     import numpy as np
 
@@ -77,7 +77,7 @@ def _intervals(texts: list[str]) -> "tuple[np.ndarray, np.ndarray, np.ndarray]":
     return lo, hi, bad
 
 
-def _or_nat(text: str, unit: str) -> "np.datetime64":
+def _or_nat(text: str, unit: str) -> np.datetime64:
     import numpy as np
 
     try:
@@ -86,7 +86,7 @@ def _or_nat(text: str, unit: str) -> "np.datetime64":
         return np.datetime64("NaT", unit)
 
 
-def bounds(values: "pd.Series") -> "tuple[pd.Series, pd.Series, pd.Series]":
+def bounds(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Earliest and latest day of each date in a column, and which values are not real dates.
 
     Distinct values are parsed once, in bulk, so a million rows with a few
@@ -102,7 +102,7 @@ def bounds(values: "pd.Series") -> "tuple[pd.Series, pd.Series, pd.Series]":
         codes, uniq = pd.factorize(values.to_numpy(dtype=object, na_value=None), use_na_sentinel=True)
         uniques = list(uniq)
     missing = [not isinstance(u, str) or u == "" for u in uniques]
-    lo, hi, bad = _intervals([u if not m else "" for u, m in zip(uniques, missing)])
+    lo, hi, bad = _intervals([u if not m else "" for u, m in zip(uniques, missing, strict=False)])
     bad[np.array(missing, dtype=bool)] = False
     # one extra slot for missing values (code -1)
     lo = np.append(lo, np.datetime64("NaT", "D"))
@@ -110,6 +110,8 @@ def bounds(values: "pd.Series") -> "tuple[pd.Series, pd.Series, pd.Series]":
     bad = np.append(bad, False)
     rows = np.where(codes < 0, len(uniques), codes)
     index = values.index
-    return (pd.Series(lo[rows].astype(DATE_UNIT), index=index, copy=False),
-            pd.Series(hi[rows].astype(DATE_UNIT), index=index, copy=False),
-            pd.Series(bad[rows], index=index, copy=False))
+    return (
+        pd.Series(lo[rows].astype(DATE_UNIT), index=index, copy=False),
+        pd.Series(hi[rows].astype(DATE_UNIT), index=index, copy=False),
+        pd.Series(bad[rows], index=index, copy=False),
+    )

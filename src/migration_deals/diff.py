@@ -54,20 +54,34 @@ class PackageDiff:
         return LEVELS.index(self.bump) >= LEVELS.index(self.level)
 
     def to_json(self) -> str:
-        return json.dumps({"old_version": self.old_version, "new_version": self.new_version, "level": self.level,
-                           "bump": self.bump, "bump_ok": self.bump_ok,
-                           "resources": [asdict(r) for r in self.resources]}, indent=2, ensure_ascii=False)
+        return json.dumps(
+            {
+                "old_version": self.old_version,
+                "new_version": self.new_version,
+                "level": self.level,
+                "bump": self.bump,
+                "bump_ok": self.bump_ok,
+                "resources": [asdict(r) for r in self.resources],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
 
     def to_text(self, markdown: bool = False) -> str:
         b = "**" if markdown else ""
-        lines = [f"{'### ' if markdown else ''}Data package {self.old_version} -> {self.new_version}: "
-                 f"changes need a {b}{self.level}{b} version bump; the versions differ by {self.bump}"
-                 + ("" if self.bump_ok else " (too small)"), ""]
+        lines = [
+            f"{'### ' if markdown else ''}Data package {self.old_version} -> {self.new_version}: "
+            f"changes need a {b}{self.level}{b} version bump; the versions differ by {self.bump}"
+            + ("" if self.bump_ok else " (too small)"),
+            "",
+        ]
         for r in self.resources:
             if r.level == "none":
                 continue
-            lines.append(f"{'#### ' if markdown else ''}{r.resource}: +{len(r.added)} added, -{len(r.removed)} removed, "
-                         f"~{len(r.changed)} changed ({r.level})")
+            lines.append(
+                f"{'#### ' if markdown else ''}{r.resource}: +{len(r.added)} added, -{len(r.removed)} removed, "
+                f"~{len(r.changed)} changed ({r.level})"
+            )
             bullet = "- " if markdown else "  "
             lines += [f"{bullet}schema: {s}" for s in r.schema]
             lines += [f"{bullet}added {k}" for k in r.added]
@@ -101,9 +115,12 @@ def _rows(pkg: Package, name: str) -> tuple[list[str], dict[str, dict[str, str]]
     return key, {"|".join(r.get(k, "") for k in key): r for r in rows}
 
 
-_TIGHTER = {"required": lambda o, n: bool(n) and not o, "enum": lambda o, n: o is None and n is not None or
-            (o is not None and n is not None and not set(o) <= set(n)),
-            "pattern": lambda o, n: o != n and n is not None, "minimum": lambda o, n: n is not None and (o is None or n > o)}
+_TIGHTER = {
+    "required": lambda o, n: bool(n) and not o,
+    "enum": lambda o, n: o is None and n is not None or (o is not None and n is not None and not set(o) <= set(n)),
+    "pattern": lambda o, n: o != n and n is not None,
+    "minimum": lambda o, n: n is not None and (o is None or n > o),
+}
 
 
 def _schema_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], str]:
@@ -131,7 +148,9 @@ def _schema_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str]
             if oc.get(c) == nc.get(c):
                 continue
             tighter = _TIGHTER.get(c, lambda a, b: b is not None)(oc.get(c), nc.get(c))
-            changes.append(f"field {name} constraint {c} {'tightened' if tighter else 'loosened'}: {oc.get(c)!r} -> {nc.get(c)!r}")
+            changes.append(
+                f"field {name} constraint {c} {'tightened' if tighter else 'loosened'}: {oc.get(c)!r} -> {nc.get(c)!r}"
+            )
             at("major" if tighter else "minor")
     if [f["name"] for f in old.get("fields", [])] != [f["name"] for f in new.get("fields", [])] and level == "none":
         changes.append("fields reordered")
@@ -160,8 +179,11 @@ def diff(old_path: str | Path, new_path: str | Path) -> PackageDiff:
             r.added = [k for k in n if k not in o]
             r.removed = [k for k in o if k not in n]
             for k in o.keys() & n.keys():
-                fields = {f: [o[k].get(f, ""), n[k].get(f, "")] for f in dict.fromkeys([*o[k], *n[k]])
-                          if o[k].get(f, "") != n[k].get(f, "")}
+                fields = {
+                    f: [o[k].get(f, ""), n[k].get(f, "")]
+                    for f in dict.fromkeys([*o[k], *n[k]])
+                    if o[k].get(f, "") != n[k].get(f, "")
+                }
                 if fields:
                     r.changed[k] = fields
             r.changed = dict(sorted(r.changed.items()))
@@ -174,9 +196,15 @@ def diff(old_path: str | Path, new_path: str | Path) -> PackageDiff:
 def checkout(revision: str, repo: str | Path = ".") -> Path:
     """The data package folder as it was at a git revision of this repository, in a temporary folder."""
     target = Path(tempfile.mkdtemp(prefix="migration-deals-"))
-    files = subprocess.run(["git", "-C", str(repo), "ls-tree", "--name-only", revision, "datapackage/"],
-                           capture_output=True, text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "-C", str(repo), "ls-tree", "--name-only", revision, "datapackage/"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     for f in files:
-        data = subprocess.run(["git", "-C", str(repo), "show", f"{revision}:{f}"], capture_output=True, check=True).stdout
+        data = subprocess.run(
+            ["git", "-C", str(repo), "show", f"{revision}:{f}"], capture_output=True, check=True
+        ).stdout
         (target / Path(f).name).write_bytes(data)
     return target

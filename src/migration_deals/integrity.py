@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .package import Package, UnusablePackage, open_package
+from .package import Package, open_or_report
 from .report import Finding, Report
 
 ALGORITHM = "sha256"
@@ -26,36 +26,63 @@ def check(pkg: Package, name: str, data: bytes | None = None) -> list[Finding]:
     resource = pkg.resource(name)
     display = pkg.display(name)
     if "hash" not in resource and "bytes" not in resource:
-        return [Finding(display, None, None, "hash-missing",
-                        "the descriptor has no hash for this file, so it cannot be proven to be a released file",
-                        resource=name, severity="warning")]
+        return [
+            Finding(
+                display,
+                None,
+                None,
+                "hash-missing",
+                "the descriptor has no hash for this file, so it cannot be proven to be a released file",
+                resource=name,
+                severity="warning",
+            )
+        ]
     if data is None:
         try:
             data = pkg.path_of(name).read_bytes()
         except OSError:
-            return [Finding(display, None, None, "missing-file", "the descriptor names this file, but it does not exist",
-                            resource=name)]
+            return [
+                Finding(
+                    display,
+                    None,
+                    None,
+                    "missing-file",
+                    "the descriptor names this file, but it does not exist",
+                    resource=name,
+                )
+            ]
     out = []
     if "bytes" in resource and resource["bytes"] != len(data):
-        out.append(Finding(display, None, None, "bytes-mismatch",
-                           f"the file has {len(data)} bytes but the release had {resource['bytes']}: it was changed or truncated",
-                           resource=name))
+        out.append(
+            Finding(
+                display,
+                None,
+                None,
+                "bytes-mismatch",
+                f"the file has {len(data)} bytes but the release had {resource['bytes']}: it was changed or truncated",
+                resource=name,
+            )
+        )
     if "hash" in resource and resource["hash"] != digest(data):
-        out.append(Finding(display, None, None, "hash-mismatch",
-                           "the file's sha256 hash differs from the one stamped in the descriptor: it was changed "
-                           "after release (if you edited it on purpose, run `migration-deals build` to restamp)",
-                           resource=name))
+        out.append(
+            Finding(
+                display,
+                None,
+                None,
+                "hash-mismatch",
+                "the file's sha256 hash differs from the one stamped in the descriptor: it was changed "
+                "after release (if you edited it on purpose, run `migration-deals build` to restamp)",
+                resource=name,
+            )
+        )
     return out
 
 
 def verify(path: str | Path | None = None) -> Report:
     """Prove that a package's files (the installed, bundled one by default) are the released files."""
     report = Report()
-    try:
-        pkg = open_package(path)
-    except UnusablePackage as e:
-        report.extend([e.finding])
-        report.usable = False
+    pkg = open_or_report(path, report)
+    if pkg is None:
         return report
     for name in pkg.resource_names:
         report.extend(check(pkg, name))

@@ -6,15 +6,16 @@ import csv
 import io
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 
 from .columns import FALSE_VALUES, TRUE_VALUES
 from .dates import DATE_UNIT, bounds
-from .package import Package, UnusablePackage, open_package
+from .package import Package, open_or_report
 from .report import DataPackageError, Report
 from .schema import Schema
 from .validation import check_integrity, check_tables, read_all
@@ -82,8 +83,9 @@ class Dataset:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(to_csv(frame, schema), encoding="utf-8", newline="")
         descriptor = out / "datapackage.json"
-        descriptor.write_text(json.dumps(self.package.descriptor, indent=2, ensure_ascii=False) + "\n",
-                              encoding="utf-8")
+        descriptor.write_text(
+            json.dumps(self.package.descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         return descriptor
 
 
@@ -110,7 +112,7 @@ def to_csv(frame: pd.DataFrame, schema: Schema) -> str:
     writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(schema.names)
     columns = [[_format(v, f.type) for v in frame[f.name].astype(object)] for f in schema.fields]
-    writer.writerows(zip(*columns))
+    writer.writerows(zip(*columns, strict=False))
     return buf.getvalue()
 
 
@@ -128,9 +130,15 @@ def _read_typed(data: bytes, schema: Schema) -> pd.DataFrame:
     """One read of a released file straight into the schema's dtypes (its values were checked at release)."""
     dtypes = schema.dtypes()
     dates = [name for name, dtype in dtypes.items() if str(dtype).startswith("datetime")]
-    frame = pd.read_csv(io.BytesIO(data), dtype={k: ("string" if k in dates else v) for k, v in dtypes.items()},
-                        keep_default_na=False, na_values=[""], true_values=list(TRUE_VALUES),
-                        false_values=list(FALSE_VALUES), encoding="utf-8")
+    frame = pd.read_csv(
+        io.BytesIO(data),
+        dtype={k: ("string" if k in dates else v) for k, v in dtypes.items()},
+        keep_default_na=False,
+        na_values=[""],
+        true_values=list(TRUE_VALUES),
+        false_values=list(FALSE_VALUES),
+        encoding="utf-8",
+    )
     for name in dates:
         frame[name] = pd.to_datetime(frame[name], format="%Y-%m-%d").astype(DATE_UNIT)
     return frame
@@ -146,11 +154,8 @@ def load(path: str | Path | None = None, verify: bool = True) -> Dataset:
     from its stamped hash is refused unless ``verify=False``.
     """
     report = Report()
-    try:
-        pkg = open_package(path)
-    except UnusablePackage as e:
-        report.extend([e.finding])
-        report.usable = False
+    pkg = open_or_report(path, report)
+    if pkg is None:
         raise DataPackageError(report) from None
     files = read_all(pkg, report)
     if report.errors:
@@ -160,8 +165,10 @@ def load(path: str | Path | None = None, verify: bool = True) -> Dataset:
     if report.errors and verify:
         raise DataPackageError(report)
     if stamped and not report.errors:
-        frames = {name: _with_date_bounds(_read_typed(data, pkg.schema(name)), pkg.schema(name))
-                  for name, data in files.items()}
+        frames = {
+            name: _with_date_bounds(_read_typed(data, pkg.schema(name)), pkg.schema(name))
+            for name, data in files.items()
+        }
         return Dataset(frames, pkg)
     report = Report()
     tables = check_tables(pkg, files, report)

@@ -7,15 +7,21 @@ schema is declared nowhere else.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field as PydanticField, create_model
+from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import Field as PydanticField
 
 from .schema import Schema
 
-MODEL_NAMES = {"parties": "Party", "sources": "Source", "agreements": "Agreement",
-               "transfers": "Transfer", "costs": "Cost"}
+MODEL_NAMES = {
+    "parties": "Party",
+    "sources": "Source",
+    "agreements": "Agreement",
+    "transfers": "Transfer",
+    "costs": "Cost",
+}
 _TYPES: dict[str, Any] = {"string": str, "integer": int, "number": float, "boolean": bool, "date": dt.date}
 
 
@@ -27,10 +33,10 @@ class Row(BaseModel):
 
 def _annotation(field) -> Any:
     kind = Literal[field.enum] if field.enum is not None else _TYPES.get(field.type, str)  # type: ignore[valid-type]
-    return kind if field.required else Optional[kind]
+    return kind if field.required else Optional[kind]  # noqa: UP045 (kind is a runtime value)
 
 
-@lru_cache(maxsize=None)
+@cache
 def model_for(schema: Schema) -> type[Row]:
     """The pydantic model of a resource's rows."""
     fields: dict[str, Any] = {}

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .report import Finding
+from .report import Finding, Report
 from .schema import Schema
 
 DESCRIPTOR = "datapackage.json"
@@ -109,12 +109,29 @@ def open_package(path: str | Path | None = None) -> Package:
     try:
         descriptor = json.loads(p.read_text(encoding="utf-8"))
     except UnicodeDecodeError as e:
-        raise _fail(p, "encoding-error", f"the descriptor is not UTF-8 ({e.reason} at byte {e.start})")
+        raise _fail(p, "encoding-error", f"the descriptor is not UTF-8 ({e.reason} at byte {e.start})") from None
     except json.JSONDecodeError as e:
-        raise UnusablePackage(Finding(str(p), e.lineno, None, "descriptor-error",
-                                      f"the descriptor is not valid JSON: {e.msg} (column {e.colno})"))
+        raise UnusablePackage(
+            Finding(
+                str(p),
+                e.lineno,
+                None,
+                "descriptor-error",
+                f"the descriptor is not valid JSON: {e.msg} (column {e.colno})",
+            )
+        ) from None
     _check_descriptor(descriptor, p)
     return Package(descriptor, p.parent, p)
+
+
+def open_or_report(path: str | Path | None, report: Report) -> Package | None:
+    """`open_package`, but an unusable package becomes the report's one finding (and None)."""
+    try:
+        return open_package(path)
+    except UnusablePackage as e:
+        report.extend([e.finding])
+        report.usable = False
+        return None
 
 
 def _check_descriptor(d: Any, p: Path) -> None:
@@ -132,18 +149,25 @@ def _check_descriptor(d: Any, p: Path) -> None:
         if not isinstance(rp, str) or not rp:
             raise _fail(p, "descriptor-error", f"{where} ({r['name']}) must have a 'path' string")
         if "://" in rp or rp.startswith(("/", "\\")) or ".." in Path(rp).parts or ":" in rp:
-            raise _fail(p, "unsafe-path", f"resource {r['name']!r} path {rp!r} must be a relative path inside the package")
+            raise _fail(
+                p, "unsafe-path", f"resource {r['name']!r} path {rp!r} must be a relative path inside the package"
+            )
         schema = r.get("schema")
         if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
-            raise _fail(p, "descriptor-error", f"resource {r['name']!r} must carry an inline 'schema' with a 'fields' list")
+            raise _fail(
+                p, "descriptor-error", f"resource {r['name']!r} must carry an inline 'schema' with a 'fields' list"
+            )
         for j, f in enumerate(schema["fields"]):
             if not isinstance(f, dict) or not isinstance(f.get("name"), str):
                 raise _fail(p, "descriptor-error", f"resource {r['name']!r} field {j} must be an object with a 'name'")
             if f.get("type", "string") not in ("string", "integer", "number", "boolean", "date"):
-                raise _fail(p, "descriptor-error",
-                            f"resource {r['name']!r} field {f['name']!r} has type {f.get('type')!r}, "
-                            "which this library does not read (string, integer, number, boolean, date)")
+                raise _fail(
+                    p,
+                    "descriptor-error",
+                    f"resource {r['name']!r} field {f['name']!r} has type {f.get('type')!r}, "
+                    "which this library does not read (string, integer, number, boolean, date)",
+                )
         try:
             Schema.from_descriptor(r["name"], schema)
         except (KeyError, TypeError, AttributeError) as e:
-            raise _fail(p, "descriptor-error", f"resource {r['name']!r} has a malformed schema ({e})")
+            raise _fail(p, "descriptor-error", f"resource {r['name']!r} has a malformed schema ({e})") from None

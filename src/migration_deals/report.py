@@ -8,8 +8,9 @@ compiler's error list.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Literal
+from typing import Literal
 
 Severity = Literal["error", "warning"]
 
@@ -94,9 +95,16 @@ class Report:
 
     def to_json(self) -> str:
         return json.dumps(
-            {"valid": self.ok, "usable": self.usable, "errors": len(self.errors),
-             "warnings": len(self.warnings), "findings": [asdict(f) for f in self.sorted()]},
-            indent=2, ensure_ascii=False)
+            {
+                "valid": self.ok,
+                "usable": self.usable,
+                "errors": len(self.errors),
+                "warnings": len(self.warnings),
+                "findings": [asdict(f) for f in self.sorted()],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
 
     def __str__(self) -> str:
         return self.to_text()

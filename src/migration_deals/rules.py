@@ -9,9 +9,9 @@ dates can mean.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -44,9 +44,16 @@ class Context:
             self._bounds[key] = bounds(text.where(text != "", None))
         return self._bounds[key]
 
-    def findings(self, resource: str, mask: np.ndarray | pd.Series, field_: str | None, rule: str,
-                 message: Callable[[int], str] | str, severity: Severity = "error",
-                 value_field: str | None = None) -> list[Finding]:
+    def findings(
+        self,
+        resource: str,
+        mask: np.ndarray | pd.Series,
+        field_: str | None,
+        rule: str,
+        message: Callable[[int], str] | str,
+        severity: Severity = "error",
+        value_field: str | None = None,
+    ) -> list[Finding]:
         t = self.tables[resource]
         mask = np.asarray(mask, dtype=bool)
         out = []
@@ -78,24 +85,40 @@ def codes(ctx: Context) -> list[Finding]:
         extra = set(t.schema.field("party_id").extra.get("nonIsoCodes", {}))
         ids = t.text["party_id"]
         bad = ~ids.isin(iso3 | extra) & (ids != "")
-        out += ctx.findings("parties", bad, "party_id", "party-code",
-                            "is not an ISO 3166-1 alpha-3 code nor one of the documented extra codes (nonIsoCodes)")
+        out += ctx.findings(
+            "parties",
+            bad,
+            "party_id",
+            "party-code",
+            "is not an ISO 3166-1 alpha-3 code nor one of the documented extra codes (nonIsoCodes)",
+        )
     if _has(ctx, "costs"):
         cur = ctx.tables["costs"].text["currency"]
         known = {c.alpha_3 for c in pycountry.currencies}
-        out += ctx.findings("costs", ~cur.isin(known) & (cur != ""), "currency", "currency-code",
-                            "is not an ISO 4217 currency code")
+        out += ctx.findings(
+            "costs", ~cur.isin(known) & (cur != ""), "currency", "currency-code", "is not an ISO 4217 currency code"
+        )
     if _has(ctx, "sources"):
         lang = ctx.tables["sources"].text["language"]
         known = {lg.alpha_2 for lg in pycountry.languages if hasattr(lg, "alpha_2")}
-        out += ctx.findings("sources", ~lang.isin(known) & (lang != ""), "language", "language-code",
-                            "is not an ISO 639-1 language code")
+        out += ctx.findings(
+            "sources",
+            ~lang.isin(known) & (lang != ""),
+            "language",
+            "language-code",
+            "is not an ISO 639-1 language code",
+        )
     if _has(ctx, "transfers", "parties"):
         extra = set(ctx.tables["parties"].schema.field("party_id").extra.get("nonIsoCodes", {}))
         nat = ctx.tables["transfers"].text["nationalities"]
         ok = per_unique(nat, lambda s: s == "" or all(c in iso3 or c in extra for c in s.split(";")), bool)
-        out += ctx.findings("transfers", ~ok, "nationalities", "nationality-code",
-                            "every code must be an ISO 3166-1 alpha-3 country code (or a documented extra)")
+        out += ctx.findings(
+            "transfers",
+            ~ok,
+            "nationalities",
+            "nationality-code",
+            "every code must be an ISO 3166-1 alpha-3 country code (or a documented extra)",
+        )
     return out
 
 
@@ -109,13 +132,18 @@ def real_dates(ctx: Context) -> list[Finding]:
                 rx = re.compile(f.pattern or "")
                 shaped = per_unique(text, lambda s, rx=rx: bool(s) and rx.fullmatch(s) is not None, bool)
                 _, _, bad = ctx.bounds(res, f.name)
-                out += ctx.findings(res, shaped & bad, f.name, "date-invalid",
-                                    "is not a real calendar date (check the day of the month)")
+                out += ctx.findings(
+                    res,
+                    shaped & bad,
+                    f.name,
+                    "date-invalid",
+                    "is not a real calendar date (check the day of the month)",
+                )
     return out
 
 
 def future_dates(ctx: Context) -> list[Finding]:
-    """No date lies after the date the data package is current to (a committed, estimated or conditional cost's period may)."""
+    """No date lies after the package's asOf date (a committed, estimated or conditional cost's period may)."""
     out: list[Finding] = []
     limit = pd.Timestamp(ctx.as_of)
     for res, t in ctx.tables.items():
@@ -130,8 +158,13 @@ def future_dates(ctx: Context) -> list[Finding]:
             else:
                 continue
             exempt = forecast if f.name.startswith("period_") else False
-            out += ctx.findings(res, (lo > limit).fillna(False).to_numpy() & ~exempt, f.name, "future-date",
-                                f"lies after the data package's asOf date {ctx.as_of.isoformat()}")
+            out += ctx.findings(
+                res,
+                (lo > limit).fillna(False).to_numpy() & ~exempt,
+                f.name,
+                "future-date",
+                f"lies after the data package's asOf date {ctx.as_of.isoformat()}",
+            )
     return out
 
 
@@ -143,7 +176,7 @@ def _before(ctx: Context, res: str, a: str, b: str) -> np.ndarray:
 
 
 def milestone_order(ctx: Context) -> list[Finding]:
-    """signed <= in_force <= ended, comparing partial dates as intervals (an announcement after signing is a warning)."""
+    """signed <= in_force <= ended, partial dates compared as intervals (announced after signing: a warning)."""
     if not _has(ctx, "agreements"):
         return []
     out: list[Finding] = []
@@ -151,12 +184,22 @@ def milestone_order(ctx: Context) -> list[Finding]:
         for earlier in MILESTONES[:i]:
             if earlier == "announced":
                 # Deals are sometimes signed in secret and announced later: worth a look, not an error.
-                out += ctx.findings("agreements", _before(ctx, "agreements", earlier, later), "announced",
-                                    "date-order", f"announced lies after {later}; check it (secretly signed deals "
-                                    "are announced later)", severity="warning")
+                out += ctx.findings(
+                    "agreements",
+                    _before(ctx, "agreements", earlier, later),
+                    "announced",
+                    "date-order",
+                    f"announced lies after {later}; check it (secretly signed deals are announced later)",
+                    severity="warning",
+                )
                 continue
-            out += ctx.findings("agreements", _before(ctx, "agreements", earlier, later), later, "date-order",
-                                f"{later} lies before {earlier}; milestones run signed, in_force, ended")
+            out += ctx.findings(
+                "agreements",
+                _before(ctx, "agreements", earlier, later),
+                later,
+                "date-order",
+                f"{later} lies before {earlier}; milestones run signed, in_force, ended",
+            )
     return out
 
 
@@ -167,11 +210,20 @@ def status_dates(ctx: Context) -> list[Finding]:
     t = ctx.tables["agreements"]
     ended = (t.text["ended"] != "").to_numpy()
     terminal = t.text["status"].isin(TERMINAL).to_numpy()
-    return (ctx.findings("agreements", ended & ~terminal & (t.text["status"] != "").to_numpy(), "status", "status-dates",
-                         "the agreement has an ended date, so its status must be terminated, struck_down or abandoned")
-            + ctx.findings("agreements", terminal & ~ended, "ended", "status-dates",
-                           "the status says the agreement ended; give the ended date (a year is enough)",
-                           value_field="ended"))
+    return ctx.findings(
+        "agreements",
+        ended & ~terminal & (t.text["status"] != "").to_numpy(),
+        "status",
+        "status-dates",
+        "the agreement has an ended date, so its status must be terminated, struck_down or abandoned",
+    ) + ctx.findings(
+        "agreements",
+        terminal & ~ended,
+        "ended",
+        "status-dates",
+        "the status says the agreement ended; give the ended date (a year is enough)",
+        value_field="ended",
+    )
 
 
 def party_pairs(ctx: Context) -> list[Finding]:
@@ -179,15 +231,30 @@ def party_pairs(ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     if _has(ctx, "agreements"):
         t = ctx.tables["agreements"].text
-        out += ctx.findings("agreements", _same(t["sending_party"], t["receiving_party"]) & (t["sending_party"] != "").to_numpy(),
-                            "receiving_party", "same-party", "the receiving party must differ from the sending party")
+        out += ctx.findings(
+            "agreements",
+            _same(t["sending_party"], t["receiving_party"]) & (t["sending_party"] != "").to_numpy(),
+            "receiving_party",
+            "same-party",
+            "the receiving party must differ from the sending party",
+        )
     if _has(ctx, "costs"):
         t = ctx.tables["costs"].text
-        out += ctx.findings("costs", _same(t["payer"], t["payee"]) & (t["payer"] != "").to_numpy(), "payee", "same-party",
-                            "the payee must differ from the payer (leave payee empty for the payer's own spending)")
+        out += ctx.findings(
+            "costs",
+            _same(t["payer"], t["payee"]) & (t["payer"] != "").to_numpy(),
+            "payee",
+            "same-party",
+            "the payee must differ from the payer (leave payee empty for the payer's own spending)",
+        )
         to_partner = t["category"].isin(["direct_payment", "development_fund"]) & (t["payee"] == "")
-        out += ctx.findings("costs", to_partner, "payee", "payee-missing",
-                            "payments to a partner (direct_payment, development_fund) need a payee")
+        out += ctx.findings(
+            "costs",
+            to_partner,
+            "payee",
+            "payee-missing",
+            "payments to a partner (direct_payment, development_fund) need a payee",
+        )
     return out
 
 
@@ -196,29 +263,49 @@ def parent_agreement(ctx: Context) -> list[Finding]:
     if not _has(ctx, "agreements"):
         return []
     t = ctx.tables["agreements"].text
-    return ctx.findings("agreements", _same(t["parent_agreement_id"], t["agreement_id"]), "parent_agreement_id",
-                        "self-parent", "an agreement cannot amend or implement itself")
+    return ctx.findings(
+        "agreements",
+        _same(t["parent_agreement_id"], t["agreement_id"]),
+        "parent_agreement_id",
+        "self-parent",
+        "an agreement cannot amend or implement itself",
+    )
 
 
 def periods(ctx: Context) -> list[Finding]:
-    """Periods are well ordered; observed events (transfers, paid costs) have a start; rates go with per-person status."""
+    """Periods are well ordered; observed events (transfers, paid costs) have a start; rates are per-person."""
     out: list[Finding] = []
     for res in ("transfers", "costs"):
         if not _has(ctx, res):
             continue
         t = ctx.tables[res].text
-        out += ctx.findings(res, _before(ctx, res, "period_start", "period_end"), "period_end", "period-order",
-                            "period_end lies before period_start")
+        out += ctx.findings(
+            res,
+            _before(ctx, res, "period_start", "period_end"),
+            "period_end",
+            "period-order",
+            "period_end lies before period_start",
+        )
         event = t["measure"] == "event"
         if res == "costs":  # a promised or estimated payment may have no known period yet
             event &= t["status"] == "paid"
-        out += ctx.findings(res, event & (t["period_start"] == ""), "period_start", "event-period",
-                            "an event needs period_start (equal to period_end for a single flight or payment)")
+        out += ctx.findings(
+            res,
+            event & (t["period_start"] == ""),
+            "period_start",
+            "event-period",
+            "an event needs period_start (equal to period_end for a single flight or payment)",
+        )
     if _has(ctx, "costs"):
         t = ctx.tables["costs"].text
         mismatch = (t["measure"] == "rate") != (t["status"] == "per_person_rate")
-        out += ctx.findings("costs", mismatch & (t["measure"] != "") & (t["status"] != ""), "status", "rate-status",
-                            "measure rate and status per_person_rate go together")
+        out += ctx.findings(
+            "costs",
+            mismatch & (t["measure"] != "") & (t["status"] != ""),
+            "status",
+            "rate-status",
+            "measure rate and status per_person_rate go together",
+        )
     return out
 
 
@@ -244,10 +331,13 @@ def within_agreement(ctx: Context) -> list[Finding]:
         p_lo = ctx.bounds(res, "period_start")[0].fillna(ctx.bounds(res, "period_end")[0])
         a_start = start_by.reindex(aid.to_numpy()).to_numpy(dtype="datetime64[s]")
         a_end = end_by.reindex(aid.to_numpy()).to_numpy(dtype="datetime64[s]")
-        early = (p_hi.to_numpy() < a_start)
+        early = p_hi.to_numpy() < a_start
         # a cumulative total may be stated after the end; an event may not happen after it
         late = (p_lo.to_numpy() > a_end) & (t.text["measure"] != "cumulative").to_numpy()
-        msg = "the period lies outside the agreement's life (from its first milestone to its end); check the dates or the agreement"
+        msg = (
+            "the period lies outside the agreement's life (from its first milestone to its end); "
+            "check the dates or the agreement"
+        )
         if res == "costs":
             early = early & (t.text["status"] != "committed").to_numpy()
         out += ctx.findings(res, early | late, "period_end", "outside-agreement", msg, severity="warning")
@@ -267,8 +357,16 @@ def _series_groups(ctx: Context):
     q = t.text["qualifier"]
     lower = np.where(q.isin(LOWER_BOUND), people, np.nan)
     upper = np.where(q.isin(UPPER_BOUND), people, np.nan)
-    frame = pd.DataFrame({"row": np.arange(len(t.text)), "lo": lo.to_numpy(), "hi": hi.to_numpy(),
-                          "lower": lower, "upper": upper, "measure": t.text["measure"].to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "row": np.arange(len(t.text)),
+            "lo": lo.to_numpy(),
+            "hi": hi.to_numpy(),
+            "lower": lower,
+            "upper": upper,
+            "measure": t.text["measure"].to_numpy(),
+        }
+    )
     frame = frame[_preferred(t) & frame["lo"].notna().to_numpy()]
     keys = [t.text[k].to_numpy()[frame["row"].to_numpy()] for k in SERIES]
     return frame.groupby(keys, sort=False)
@@ -297,12 +395,12 @@ def cumulative_series(ctx: Context) -> list[Finding]:
         ev = g[g["measure"] == "event"]
         if len(cum) > 1:
             before = _prior_totals(cum, cum, "max")
-            for r, b, u in zip(cum["row"], before, cum["upper"]):
+            for r, b, u in zip(cum["row"], before, cum["upper"], strict=False):
                 if not np.isnan(u) and b > u:
                     out_rows["decrease"].append((r, b))
         if len(cum) and len(ev):
             total = _prior_totals(ev, cum, "sum")
-            for r, s, u in zip(cum["row"], total, cum["upper"]):
+            for r, s, u in zip(cum["row"], total, cum["upper"], strict=False):
                 if not np.isnan(u) and s > u:
                     out_rows["exceed"].append((r, s))
     n = len(ctx.tables["transfers"].text)
@@ -311,9 +409,11 @@ def cumulative_series(ctx: Context) -> list[Finding]:
         mask = np.zeros(n, bool)
         info = dict(rows)
         mask[list(info)] = True
-        text = ("a cumulative total cannot fall: an earlier total in the same series is at least {:.0f}"
-                if rule == "cumulative-decrease" else
-                "events in the same series before this date already add up to {:.0f}, more than this total")
+        text = (
+            "a cumulative total cannot fall: an earlier total in the same series is at least {:.0f}"
+            if rule == "cumulative-decrease"
+            else "events in the same series before this date already add up to {:.0f}, more than this total"
+        )
         out += ctx.findings("transfers", mask, "people", rule, lambda r, text=text, info=info: text.format(info[r]))
     return out
 
@@ -323,13 +423,19 @@ def capacity(ctx: Context) -> list[Finding]:
     if not _has(ctx, "transfers", "agreements"):
         return []
     a = ctx.tables["agreements"]
-    out = ctx.findings("agreements", (a.text["capacity_people"] == "") != (a.text["capacity_basis"] == ""),
-                       "capacity_basis", "capacity-basis",
-                       "capacity_people and capacity_basis go together: say whether the number is a cap over the term, "
-                       "at one time, per year, per month, or a plan")
+    out = ctx.findings(
+        "agreements",
+        (a.text["capacity_people"] == "") != (a.text["capacity_basis"] == ""),
+        "capacity_basis",
+        "capacity-basis",
+        "capacity_people and capacity_basis go together: say whether the number is a cap over the term, "
+        "at one time, per year, per month, or a plan",
+    )
     total = (a.text["capacity_basis"] == "term_total").to_numpy()
-    cap = pd.Series(np.where(total, a.typed["capacity_people"].to_numpy(dtype=float, na_value=np.nan), np.nan),
-                    index=a.text["agreement_id"])
+    cap = pd.Series(
+        np.where(total, a.typed["capacity_people"].to_numpy(dtype=float, na_value=np.nan), np.nan),
+        index=a.text["agreement_id"],
+    )
     cap = cap[~cap.index.duplicated()]
     t = ctx.tables["transfers"]
     people = t.typed["people"].to_numpy(dtype=float, na_value=np.nan)
@@ -343,8 +449,13 @@ def capacity(ctx: Context) -> list[Finding]:
     sums = pd.Series(np.where(ev, lower, 0.0)).groupby(aid.to_numpy()).transform("sum").to_numpy()
     last_event = ev & ~pd.Series(np.where(ev, aid, None)).duplicated(keep="last").to_numpy()
     over_ev = last_event & (sums > limit)
-    return out + ctx.findings("transfers", over | over_ev, "people", "over-capacity",
-                              lambda r: f"transfers under this agreement exceed its capacity_people of {limit[r]:.0f}")
+    return out + ctx.findings(
+        "transfers",
+        over | over_ev,
+        "people",
+        "over-capacity",
+        lambda r: f"transfers under this agreement exceed its capacity_people of {limit[r]:.0f}",
+    )
 
 
 def alternatives(ctx: Context) -> list[Finding]:
@@ -359,15 +470,30 @@ def alternatives(ctx: Context) -> list[Finding]:
         by_id = t.drop_duplicates(key).set_index(key)
         target_agreement = alt.map(by_id["agreement_id"])
         target_alt = alt.map(by_id["alternative_to"])
-        out += ctx.findings(res, has & _same(alt, t[key]), "alternative_to", "alternative-self",
-                            "a row cannot be an alternative to itself")
-        out += ctx.findings(res, has & target_agreement.notna() & ~_same(target_agreement, t["agreement_id"]),
-                            "alternative_to", "alternative-agreement",
-                            "the preferred row must be about the same agreement")
-        out += ctx.findings(res, has & target_alt.notna() & (target_alt != ""), "alternative_to", "alternative-chain",
-                            "point at the preferred row itself, not at another alternative")
-        out += ctx.findings(res, has & (t["notes"] == ""), "notes", "alternative-reason",
-                            "say in notes why the other row is preferred")
+        out += ctx.findings(
+            res,
+            has & _same(alt, t[key]),
+            "alternative_to",
+            "alternative-self",
+            "a row cannot be an alternative to itself",
+        )
+        out += ctx.findings(
+            res,
+            has & target_agreement.notna() & ~_same(target_agreement, t["agreement_id"]),
+            "alternative_to",
+            "alternative-agreement",
+            "the preferred row must be about the same agreement",
+        )
+        out += ctx.findings(
+            res,
+            has & target_alt.notna() & (target_alt != ""),
+            "alternative_to",
+            "alternative-chain",
+            "point at the preferred row itself, not at another alternative",
+        )
+        out += ctx.findings(
+            res, has & (t["notes"] == ""), "notes", "alternative-reason", "say in notes why the other row is preferred"
+        )
     return out
 
 
@@ -387,8 +513,9 @@ def sources_used(ctx: Context) -> list[Finding]:
     if "agreements" in ctx.tables:
         texts = set(ctx.tables["agreements"].text["text_url"])
         cited.update(ids[src["url"].isin(texts)])
-    return ctx.findings("sources", ~ids.isin(cited), "source_id", "unused-source",
-                        "no row cites this source; cite it or remove it")
+    return ctx.findings(
+        "sources", ~ids.isin(cited), "source_id", "unused-source", "no row cites this source; cite it or remove it"
+    )
 
 
 def clean_text(ctx: Context) -> list[Finding]:
@@ -399,15 +526,32 @@ def clean_text(ctx: Context) -> list[Finding]:
             if f.type != "string":
                 continue
             bad = per_unique(t.text[f.name], lambda s: bool(s) and _BAD_TEXT.search(s) is not None, bool)
-            out += ctx.findings(res, bad, f.name, "text-hygiene",
-                                "remove spaces at either end, line breaks, control or zero-width characters, "
-                                "and a leading =, +, - or @ (spreadsheets run those as formulas)")
+            out += ctx.findings(
+                res,
+                bad,
+                f.name,
+                "text-hygiene",
+                "remove spaces at either end, line breaks, control or zero-width characters, "
+                "and a leading =, +, - or @ (spreadsheets run those as formulas)",
+            )
     return out
 
 
 RULES: tuple[Callable[[Context], list[Finding]], ...] = (
-    codes, real_dates, future_dates, milestone_order, status_dates, party_pairs, parent_agreement,
-    periods, within_agreement, cumulative_series, capacity, alternatives, sources_used, clean_text,
+    codes,
+    real_dates,
+    future_dates,
+    milestone_order,
+    status_dates,
+    party_pairs,
+    parent_agreement,
+    periods,
+    within_agreement,
+    cumulative_series,
+    capacity,
+    alternatives,
+    sources_used,
+    clean_text,
 )
 
 
@@ -419,7 +563,14 @@ def check(tables: dict[str, CheckedTable], as_of: date) -> list[Finding]:
         try:
             out += rule(ctx)
         except KeyError as e:
-            out.append(Finding("datapackage.json", None, str(e.args[0]), "rule-skipped",
-                               f"rule {rule.__name__} needs field {e.args[0]!r}, which this package's schema lacks",
-                               severity="warning"))
+            out.append(
+                Finding(
+                    "datapackage.json",
+                    None,
+                    str(e.args[0]),
+                    "rule-skipped",
+                    f"rule {rule.__name__} needs field {e.args[0]!r}, which this package's schema lacks",
+                    severity="warning",
+                )
+            )
     return out

@@ -36,17 +36,22 @@ class Field:
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @classmethod
-    def from_descriptor(cls, d: dict[str, Any]) -> "Field":
+    def from_descriptor(cls, d: dict[str, Any]) -> Field:
         c = d.get("constraints") or {}
         known = {"name", "type", "title", "description", "constraints", "enumDescriptions", "edtf", "format"}
         return cls(
-            name=d["name"], type=d.get("type", "string"), title=d.get("title", ""),
-            description=d.get("description", ""), required=bool(c.get("required", False)),
+            name=d["name"],
+            type=d.get("type", "string"),
+            title=d.get("title", ""),
+            description=d.get("description", ""),
+            required=bool(c.get("required", False)),
             unique=bool(c.get("unique", False)),
             enum=tuple(str(v) for v in c["enum"]) if "enum" in c else None,
             enum_descriptions=dict(d.get("enumDescriptions") or {}),
-            pattern=c.get("pattern"), minimum=c.get("minimum"),
-            exclusive_minimum=c.get("exclusiveMinimum"), maximum=c.get("maximum"),
+            pattern=c.get("pattern"),
+            minimum=c.get("minimum"),
+            exclusive_minimum=c.get("exclusiveMinimum"),
+            maximum=c.get("maximum"),
             edtf=bool(d.get("edtf", False)),
             extra={k: v for k, v in d.items() if k not in known},
         )
@@ -72,19 +77,21 @@ class Schema:
     description: str = ""
 
     @classmethod
-    def from_descriptor(cls, resource: str, d: dict[str, Any]) -> "Schema":
+    def from_descriptor(cls, resource: str, d: dict[str, Any]) -> Schema:
         pk = d.get("primaryKey") or []
         fks = []
         for fk in d.get("foreignKeys") or []:
             ref = fk["reference"]
             as_tuple = lambda v: (v,) if isinstance(v, str) else tuple(v)  # noqa: E731
-            fks.append(ForeignKey(as_tuple(fk["fields"]), ref.get("resource") or resource,
-                                  as_tuple(ref["fields"])))
-        return cls(resource=resource, fields=tuple(Field.from_descriptor(f) for f in d["fields"]),
-                   primary_key=(pk,) if isinstance(pk, str) else tuple(pk),
-                   foreign_keys=tuple(fks),
-                   missing_values=tuple(d.get("missingValues", [""])),
-                   description=d.get("description", ""))
+            fks.append(ForeignKey(as_tuple(fk["fields"]), ref.get("resource") or resource, as_tuple(ref["fields"])))
+        return cls(
+            resource=resource,
+            fields=tuple(Field.from_descriptor(f) for f in d["fields"]),
+            primary_key=(pk,) if isinstance(pk, str) else tuple(pk),
+            foreign_keys=tuple(fks),
+            missing_values=tuple(d.get("missingValues", [""])),
+            description=d.get("description", ""),
+        )
 
     @property
     def names(self) -> list[str]:
@@ -105,6 +112,10 @@ class Schema:
             if f.enum is not None:
                 out[f.name] = pd.CategoricalDtype(list(f.enum))
             else:
-                out[f.name] = {"integer": "Int64", "number": "Float64", "boolean": "boolean",
-                               "date": "datetime64[ns]"}.get(f.type, "string")
+                out[f.name] = {
+                    "integer": "Int64",
+                    "number": "Float64",
+                    "boolean": "boolean",
+                    "date": "datetime64[ns]",
+                }.get(f.type, "string")
         return out

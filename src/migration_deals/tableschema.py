@@ -40,8 +40,17 @@ class CheckedTable:
         return int(self.lines[row])
 
 
-def _cells(table_display: str, resource: str, lines: np.ndarray, text: pd.Series, mask: np.ndarray,
-           field: str, rule: str, message: str | None = None, message_for=None) -> list[Finding]:
+def _cells(
+    table_display: str,
+    resource: str,
+    lines: np.ndarray,
+    text: pd.Series,
+    mask: np.ndarray,
+    field: str,
+    rule: str,
+    message: str | None = None,
+    message_for=None,
+) -> list[Finding]:
     rows = np.flatnonzero(mask)
     out = []
     for r in rows:
@@ -62,18 +71,47 @@ def check_table(raw: RawTable, schema: Schema, display: str) -> tuple[CheckedTab
         if label == "" or label == "nan":
             findings.append(Finding(display, 1, None, "blank-label", f"column {i + 1} has no name", None, res))
         elif label not in names:
-            findings.append(Finding(display, 1, label, "extra-label",
-                                    f"column {label!r} is not in the {res} schema; remove it or add it to the schema", label, res))
+            findings.append(
+                Finding(
+                    display,
+                    1,
+                    label,
+                    "extra-label",
+                    f"column {label!r} is not in the {res} schema; remove it or add it to the schema",
+                    label,
+                    res,
+                )
+            )
         elif header.index(label) != i:
-            findings.append(Finding(display, 1, label, "duplicate-label", f"column {label!r} appears twice", label, res))
+            findings.append(
+                Finding(display, 1, label, "duplicate-label", f"column {label!r} appears twice", label, res)
+            )
     for n in missing:
-        findings.append(Finding(display, 1, n, "missing-label",
-                                f"column {n!r} is missing from the header; the {res} schema requires every field", None, res))
+        findings.append(
+            Finding(
+                display,
+                1,
+                n,
+                "missing-label",
+                f"column {n!r} is missing from the header; the {res} schema requires every field",
+                None,
+                res,
+            )
+        )
     if findings:
         return None, findings
     if header != names:
-        findings.append(Finding(display, 1, None, "incorrect-label",
-                                f"columns must be in schema order: {', '.join(names)}", ",".join(header), res))
+        findings.append(
+            Finding(
+                display,
+                1,
+                None,
+                "incorrect-label",
+                f"columns must be in schema order: {', '.join(names)}",
+                ",".join(header),
+                res,
+            )
+        )
         return None, findings
 
     lines = raw.lines
@@ -84,8 +122,17 @@ def check_table(raw: RawTable, schema: Schema, display: str) -> tuple[CheckedTab
     short = (raw.cells < len(names)) & ~blank
     for r in np.flatnonzero(short):
         for c in range(raw.cells[r], len(names)):
-            findings.append(Finding(display, int(lines[r]), names[c], "missing-cell",
-                                    f"the row has fewer cells than the header; {names[c]!r} is missing", None, res))
+            findings.append(
+                Finding(
+                    display,
+                    int(lines[r]),
+                    names[c],
+                    "missing-cell",
+                    f"the row has fewer cells than the header; {names[c]!r} is missing",
+                    None,
+                    res,
+                )
+            )
     text = text_columns(raw, schema)
     skip = blank  # short rows are padded with empty cells and checked like frictionless does
 
@@ -104,8 +151,16 @@ def check_table(raw: RawTable, schema: Schema, display: str) -> tuple[CheckedTab
             first = _first_lines(key, lines)
             f0 = schema.primary_key[0]
             label = ", ".join(schema.primary_key)
-            findings += _cells(display, res, lines, text[f0], dup, f0, "primary-key",
-                               message_for=lambda r, v: f"{label} {v!r} is already used on line {first[r]}; keys must be unique")
+            findings += _cells(
+                display,
+                res,
+                lines,
+                text[f0],
+                dup,
+                f0,
+                "primary-key",
+                message_for=lambda r, v: f"{label} {v!r} is already used on line {first[r]}; keys must be unique",
+            )
     return CheckedTable(res, display, schema, text, typed_frame, lines), findings
 
 
@@ -115,8 +170,16 @@ def _first_lines(key: pd.DataFrame, lines: np.ndarray) -> np.ndarray:
     return first
 
 
-def _field_findings(f: Field, col: pd.Series, values: pd.Series, skip: np.ndarray, bad: np.ndarray,
-                    display: str, res: str, lines: np.ndarray) -> list[Finding]:
+def _field_findings(
+    f: Field,
+    col: pd.Series,
+    values: pd.Series,
+    skip: np.ndarray,
+    bad: np.ndarray,
+    display: str,
+    res: str,
+    lines: np.ndarray,
+) -> list[Finding]:
     out: list[Finding] = []
     empty = (col == "").to_numpy()
     present = ~empty & ~skip
@@ -140,7 +203,11 @@ def _field_findings(f: Field, col: pd.Series, values: pd.Series, skip: np.ndarra
             if f.minimum is not None:
                 out += cells(ok & (num < f.minimum), "minimum", f"must be at least {f.minimum}")
             if f.exclusive_minimum is not None:
-                out += cells(ok & (num <= f.exclusive_minimum), "exclusive-minimum", f"must be greater than {f.exclusive_minimum}")
+                out += cells(
+                    ok & (num <= f.exclusive_minimum),
+                    "exclusive-minimum",
+                    f"must be greater than {f.exclusive_minimum}",
+                )
             if f.maximum is not None:
                 out += cells(ok & (num > f.maximum), "maximum", f"must be at most {f.maximum}")
     if f.unique:
@@ -170,6 +237,14 @@ def check_foreign_keys(tables: dict[str, CheckedTable]) -> list[Finding]:
                 values = vals
             name = fk.fields[0]
             ref = f"{fk.resource}.{','.join(fk.reference_fields)}"
-            out += _cells(t.display, t.resource, t.lines, values, dangling, name, "foreign-key",
-                          message_for=lambda r, v, ref=ref: f"{v!r} is not a {ref}; add that row first or fix the reference")
+            out += _cells(
+                t.display,
+                t.resource,
+                t.lines,
+                values,
+                dangling,
+                name,
+                "foreign-key",
+                message_for=lambda r, v, ref=ref: f"{v!r} is not a {ref}; add that row first or fix the reference",
+            )
     return out

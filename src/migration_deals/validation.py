@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import integrity
 from .columns import read_bytes, read_raw
-from .package import Package, UnusablePackage, open_package
+from .package import Package, open_or_report
 from .report import Finding, Report
 from .tableschema import CheckedTable, check_foreign_keys, check_table
 
@@ -55,12 +55,31 @@ def _as_of(pkg: Package, report: Report) -> date:
             return date.fromisoformat(text)
         except ValueError:
             pass
-        report.extend([Finding(str(pkg.descriptor_path), None, "asOf", "descriptor-error",
-                               "asOf must be a date written YYYY-MM-DD", text)])
+        report.extend(
+            [
+                Finding(
+                    str(pkg.descriptor_path),
+                    None,
+                    "asOf",
+                    "descriptor-error",
+                    "asOf must be a date written YYYY-MM-DD",
+                    text,
+                )
+            ]
+        )
     else:
-        report.extend([Finding(str(pkg.descriptor_path), None, "asOf", "descriptor-error",
-                               "the descriptor needs asOf, the date the data is current to; today is used meanwhile",
-                               severity="warning")])
+        report.extend(
+            [
+                Finding(
+                    str(pkg.descriptor_path),
+                    None,
+                    "asOf",
+                    "descriptor-error",
+                    "the descriptor needs asOf, the date the data is current to; today is used meanwhile",
+                    severity="warning",
+                )
+            ]
+        )
     return date.today()
 
 
@@ -73,11 +92,8 @@ def validate(path: str | Path | None = None) -> Report:
     from . import rules
 
     report = Report()
-    try:
-        pkg = open_package(path)
-    except UnusablePackage as e:
-        report.extend([e.finding])
-        report.usable = False
+    pkg = open_or_report(path, report)
+    if pkg is None:
         return report
     as_of = _as_of(pkg, report)
     files = read_all(pkg, report)
