@@ -115,3 +115,21 @@ def bounds(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         pd.Series(hi[rows].astype(DATE_UNIT), index=index, copy=False),
         pd.Series(bad[rows], index=index, copy=False),
     )
+
+
+def bounds_of_columns(columns: "list[pd.Series]") -> "dict[str, tuple[np.ndarray, np.ndarray]]":
+    """Earliest and latest days of several date columns at once (one bulk parse for a whole table)."""
+    import numpy as np
+    import pandas as pd
+
+    if not columns:
+        return {}
+    stacked = pd.Series(np.concatenate([c.to_numpy(dtype=object, na_value=None) for c in columns]), dtype=object)
+    lo, hi, _ = bounds(stacked)
+    lo, hi = lo.to_numpy(), hi.to_numpy()
+    out, start = {}, 0
+    for c in columns:
+        end = start + len(c)
+        out[str(c.name)] = (lo[start:end], hi[start:end])
+        start = end
+    return out

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from .columns import FALSE_VALUES, TRUE_VALUES
-from .dates import DATE_UNIT, bounds
+from .dates import DATE_UNIT, bounds_of_columns
 from .package import Package, open_or_report
 from .report import DataPackageError, Report
 from .schema import Schema
@@ -117,12 +117,14 @@ def to_csv(frame: pd.DataFrame, schema: Schema) -> str:
 
 
 def _with_date_bounds(typed: pd.DataFrame, schema: Schema) -> pd.DataFrame:
-    parts: dict[str, pd.Series] = {}
+    """The typed columns, each uncertain-date column followed by its earliest and latest day."""
+    edtf = [f.name for f in schema.fields if f.edtf]
+    intervals = bounds_of_columns([typed[name] for name in edtf])
+    parts: dict[str, Any] = {}
     for f in schema.fields:
         parts[f.name] = typed[f.name]
         if f.edtf:
-            lo, hi, _ = bounds(typed[f.name].astype(object).where(typed[f.name].notna(), None))
-            parts[f"{f.name}_earliest"], parts[f"{f.name}_latest"] = lo, hi
+            parts[f"{f.name}_earliest"], parts[f"{f.name}_latest"] = intervals[f.name]
     return pd.DataFrame(parts, index=typed.index)
 
 
