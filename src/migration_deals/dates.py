@@ -117,7 +117,7 @@ def bounds(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     )
 
 
-def bounds_of_columns(columns: "list[pd.Series]") -> "dict[str, tuple[np.ndarray, np.ndarray]]":
+def bounds_of_columns(columns: list[pd.Series]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Earliest and latest days of several date columns at once (one bulk parse for a whole table)."""
     import numpy as np
     import pandas as pd
