@@ -48,8 +48,15 @@ def _info(args: argparse.Namespace) -> int:
     if report.ok:
         _summary(args.path)
     print(f"validation: {report.summary()}")
-    if report.findings:
+    if report.errors:
         print(report.to_text())
+    elif report.warnings:
+        print("  (warnings are worth a look but do not fail: `migration-deals validate` lists them)")
+    from .integrity import verify
+
+    integrity = verify(args.path)
+    stamped = not any(f.rule == "hash-missing" for f in integrity.findings)
+    print(f"integrity: {'files match the release hashes' if integrity.ok and stamped else integrity.summary()}")
     return report.exit_code()
 
 
