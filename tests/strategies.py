@@ -73,6 +73,28 @@ def edtf(draw, day: date) -> str:
     return out + draw(st.sampled_from(["", "", "~", "?"]))
 
 
+def transfer(agreement_id: str, transfer_id: str, source_id: str, **values: str) -> dict:
+    """A forced deportation row to the receiving party; `values` fill the period, measure and count."""
+    row = {
+        "transfer_id": transfer_id,
+        "agreement_id": agreement_id,
+        "period_start": "",
+        "period_end": "",
+        "measure": "event",
+        "people": "0",
+        "qualifier": "exact",
+        "direction": "to_receiver",
+        "population": "deportees",
+        "nationalities": "",
+        "voluntary": "forced",
+        "alternative_to": "",
+        "source_id": source_id,
+        "notes": "",
+    }
+    row.update(values)
+    return row
+
+
 @st.composite
 def datasets(draw) -> dict[str, list[dict]]:
     """A valid dataset: all five resources, consistent keys, ordered dates, monotone series."""
@@ -109,6 +131,7 @@ def datasets(draw) -> dict[str, list[dict]]:
             else draw(st.sampled_from(["signed", "in_force", "suspended"]))
         )
         aid = f"{send.lower()}-{recv.lower()}-{i}"
+        source = f"src-{i % n_sources}"
         agreements.append(
             {
                 "agreement_id": aid,
@@ -129,7 +152,7 @@ def datasets(draw) -> dict[str, list[dict]]:
                 "capacity_basis": "",
                 "capacity_scope": "",
                 "text_url": "",
-                "source_id": f"src-{i % n_sources}",
+                "source_id": source,
                 "notes": draw(st.sampled_from(["", "None", "NA"])),
             }
         )
@@ -141,41 +164,26 @@ def datasets(draw) -> dict[str, list[dict]]:
             people = draw(st.integers(0, 500))
             total += people
             transfers.append(
-                {
-                    "transfer_id": f"{aid}-t{j}",
-                    "agreement_id": aid,
-                    "period_start": d.isoformat(),
-                    "period_end": d.isoformat(),
-                    "measure": "event",
-                    "people": str(people),
-                    "qualifier": "exact",
-                    "direction": "to_receiver",
-                    "population": "deportees",
-                    "nationalities": "",
-                    "voluntary": "forced",
-                    "alternative_to": "",
-                    "source_id": f"src-{i % n_sources}",
-                    "notes": "",
-                }
+                transfer(
+                    aid,
+                    f"{aid}-t{j}",
+                    source,
+                    period_start=d.isoformat(),
+                    period_end=d.isoformat(),
+                    measure="event",
+                    people=str(people),
+                )
             )
         if draw(st.booleans()):
             transfers.append(
-                {
-                    "transfer_id": f"{aid}-cum",
-                    "agreement_id": aid,
-                    "period_start": "",
-                    "period_end": last.isoformat(),
-                    "measure": "cumulative",
-                    "people": str(total + draw(st.integers(0, 50))),
-                    "qualifier": "exact",
-                    "direction": "to_receiver",
-                    "population": "deportees",
-                    "nationalities": "",
-                    "voluntary": "forced",
-                    "alternative_to": "",
-                    "source_id": f"src-{i % n_sources}",
-                    "notes": "",
-                }
+                transfer(
+                    aid,
+                    f"{aid}-cum",
+                    source,
+                    period_end=last.isoformat(),
+                    measure="cumulative",
+                    people=str(total + draw(st.integers(0, 50))),
+                )
             )
         for j in range(draw(st.integers(0, 2))):
             d = in_force + timedelta(days=draw(st.integers(0, span)))
@@ -202,7 +210,7 @@ def datasets(draw) -> dict[str, list[dict]]:
                     "status": "paid",
                     "category": "direct_payment",
                     "alternative_to": "",
-                    "source_id": f"src-{i % n_sources}",
+                    "source_id": source,
                     "notes": "",
                 }
             )

@@ -49,37 +49,20 @@ def check_tables(pkg: Package, files: dict[str, bytes], report: Report) -> dict[
 
 
 def _as_of(pkg: Package, report: Report) -> date:
+    """The date no fact may be later than: the descriptor's asOf, or today (with a finding) when it is unusable."""
     text = pkg.as_of
-    if text:
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-        report.extend(
-            [
-                Finding(
-                    str(pkg.descriptor_path),
-                    None,
-                    "asOf",
-                    "descriptor-error",
-                    "asOf must be a date written YYYY-MM-DD",
-                    text,
-                )
-            ]
-        )
-    else:
-        report.extend(
-            [
-                Finding(
-                    str(pkg.descriptor_path),
-                    None,
-                    "asOf",
-                    "descriptor-error",
-                    "the descriptor needs asOf, the date the data is current to; today is used meanwhile",
-                    severity="warning",
-                )
-            ]
-        )
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        pass
+    message, severity = (
+        ("asOf must be a date written YYYY-MM-DD", "error")
+        if text
+        else ("the descriptor needs asOf, the date the data is current to; today is used meanwhile", "warning")
+    )
+    report.extend(
+        [Finding(str(pkg.descriptor_path), None, "asOf", "descriptor-error", message, text, severity=severity)]
+    )
     return date.today()
 
 
