@@ -194,7 +194,7 @@ def parse(field: Field, text: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def labels_to_columns(raw: RawTable, schema: Schema) -> dict[str, int]:
     """Position of each schema field in the file's header (fields missing from it are left out)."""
-    pos = {}
+    pos: dict[str, int] = {}
     for i, name in enumerate(raw.header):
         pos.setdefault(name, i)
     return {f.name: pos[f.name] for f in schema.fields if f.name in pos}

@@ -81,9 +81,9 @@ def _or_nat(text: str, unit: str) -> np.datetime64:
     import numpy as np
 
     try:
-        return np.datetime64(text, unit)
+        return np.datetime64(text, unit)  # type: ignore[call-overload]
     except ValueError:
-        return np.datetime64("NaT", unit)
+        return np.datetime64("NaT", unit)  # type: ignore[call-overload]
 
 
 def bounds(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -58,7 +59,7 @@ class Context:
         mask = np.asarray(mask, dtype=bool)
         out = []
         vf = value_field or field_
-        for r in np.flatnonzero(mask):
+        for r in map(int, np.flatnonzero(mask)):
             value = t.text[vf].iat[r] if vf else None
             msg = message(r) if callable(message) else message
             out.append(Finding(t.display, t.line(r), field_, rule, msg, value, resource, severity))
@@ -68,6 +69,10 @@ class Context:
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     """Cell-by-cell equality of two text columns (categoricals with different categories included)."""
     return a.to_numpy(dtype=object) == b.to_numpy(dtype=object)
+
+
+def _matches(rx: re.Pattern[str], value: str) -> bool:
+    return bool(value) and rx.fullmatch(value) is not None
 
 
 def _has(ctx: Context, *names: str) -> bool:
@@ -130,7 +135,7 @@ def real_dates(ctx: Context) -> list[Finding]:
             if f.edtf:
                 text = t.text[f.name]
                 rx = re.compile(f.pattern or "")
-                shaped = per_unique(text, lambda s, rx=rx: bool(s) and rx.fullmatch(s) is not None, bool)
+                shaped = per_unique(text, partial(_matches, rx), bool)
                 _, _, bad = ctx.bounds(res, f.name)
                 out += ctx.findings(
                     res,
@@ -385,6 +390,10 @@ def _prior_totals(prior: pd.DataFrame, later: pd.DataFrame, how: str) -> np.ndar
     return acc[pos]
 
 
+def _format_total(template: str, totals: dict[int, float], row: int) -> str:
+    return template.format(totals[row])
+
+
 def cumulative_series(ctx: Context) -> list[Finding]:
     """Cumulative totals never fall; events before a total never add up to more than it."""
     if not _has(ctx, "transfers"):
@@ -414,7 +423,7 @@ def cumulative_series(ctx: Context) -> list[Finding]:
             if rule == "cumulative-decrease"
             else "events in the same series before this date already add up to {:.0f}, more than this total"
         )
-        out += ctx.findings("transfers", mask, "people", rule, lambda r, text=text, info=info: text.format(info[r]))
+        out += ctx.findings("transfers", mask, "people", rule, partial(_format_total, text, info))
     return out
 
 

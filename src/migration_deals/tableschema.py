@@ -55,7 +55,7 @@ def _cells(
     out = []
     for r in rows:
         value = text.iat[r]
-        msg = message_for(r, value) if message_for else message
+        msg = message_for(r, value) if message_for else (message or rule)
         out.append(Finding(table_display, int(lines[r]), field, rule, msg, value, resource))
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -55,14 +56,13 @@ def _as_of(pkg: Package, report: Report) -> date:
         return date.fromisoformat(text or "")
     except ValueError:
         pass
-    message, severity = (
-        ("asOf must be a date written YYYY-MM-DD", "error")
+    message = (
+        "asOf must be a date written YYYY-MM-DD"
         if text
-        else ("the descriptor needs asOf, the date the data is current to; today is used meanwhile", "warning")
+        else "the descriptor needs asOf, the date the data is current to; today is used meanwhile"
     )
-    report.extend(
-        [Finding(str(pkg.descriptor_path), None, "asOf", "descriptor-error", message, text, severity=severity)]
-    )
+    finding = Finding(str(pkg.descriptor_path), None, "asOf", "descriptor-error", message, text)
+    report.extend([finding if text else replace(finding, severity="warning")])
     return date.today()
 
 
