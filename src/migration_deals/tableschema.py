@@ -68,7 +68,7 @@ def check_table(raw: RawTable, schema: Schema, display: str) -> tuple[CheckedTab
     names = schema.names
     missing = [n for n in names if n not in header]
     for i, label in enumerate(header):
-        if label == "" or label == "nan":
+        if label == "":
             findings.append(Finding(display, 1, None, "blank-label", f"column {i + 1} has no name", None, res))
         elif label not in names:
             findings.append(
