@@ -353,41 +353,41 @@ def _preferred(t: CheckedTable) -> np.ndarray:
     return (t.text["alternative_to"] == "").to_numpy()
 
 
-def _series_groups(ctx: Context):
-    """Preferred transfer rows grouped into series: same agreement, direction, population and nationalities."""
+def _series(ctx: Context) -> list[dict[str, np.ndarray]]:
+    """Preferred, dated transfer rows split into series (same agreement, direction, population and
+    nationalities), each as arrays sorted by the latest day of its as-of date."""
     t = ctx.tables["transfers"]
-    lo, _, _ = ctx.bounds("transfers", "period_end")
-    _, hi, _ = ctx.bounds("transfers", "period_end")
-    people = t.typed["people"].to_numpy(dtype=float, na_value=np.nan)
-    q = t.text["qualifier"]
-    lower = np.where(q.isin(LOWER_BOUND), people, np.nan)
-    upper = np.where(q.isin(UPPER_BOUND), people, np.nan)
-    frame = pd.DataFrame(
-        {
-            "row": np.arange(len(t.text)),
-            "lo": lo.to_numpy(),
-            "hi": hi.to_numpy(),
-            "lower": lower,
-            "upper": upper,
-            "measure": t.text["measure"].to_numpy(),
-        }
-    )
-    frame = frame[_preferred(t) & frame["lo"].notna().to_numpy()]
-    keys = [t.text[k].to_numpy()[frame["row"].to_numpy()] for k in SERIES]
-    return frame.groupby(keys, sort=False)
+    lo_s, hi_s, _ = ctx.bounds("transfers", "period_end")
+    rows = np.flatnonzero(_preferred(t) & lo_s.notna().to_numpy())
+    if not len(rows):
+        return []
+    people = t.typed["people"].to_numpy(dtype=float, na_value=np.nan)[rows]
+    qualifier = t.text["qualifier"].iloc[rows]
+    columns = {
+        "row": rows,
+        "lo": lo_s.to_numpy()[rows].astype("datetime64[s]").astype(np.int64),
+        "hi": hi_s.to_numpy()[rows].astype("datetime64[s]").astype(np.int64),
+        "lower": np.where(qualifier.isin(LOWER_BOUND), people, np.nan),
+        "upper": np.where(qualifier.isin(UPPER_BOUND), people, np.nan),
+        "cumulative": (t.text["measure"].iloc[rows] == "cumulative").to_numpy(),
+        "event": (t.text["measure"].iloc[rows] == "event").to_numpy(),
+    }
+    group = t.text.iloc[rows].groupby(list(SERIES), sort=False, observed=True).ngroup().to_numpy()
+    order = np.lexsort((columns["hi"], group))
+    cuts = np.flatnonzero(np.diff(group[order])) + 1
+    return [{k: v[part] for k, v in columns.items()} for part in np.split(order, cuts)]
 
 
-def _prior_totals(prior: pd.DataFrame, later: pd.DataFrame, how: str) -> np.ndarray:
-    """For each row of `later`, the max (or sum) of `prior.lower` over rows ending certainly before it begins."""
-    prior = prior.sort_values("hi")
-    vals = prior["lower"].fillna(0 if how == "sum" else -np.inf).to_numpy()
-    acc = np.cumsum(vals) if how == "sum" else np.maximum.accumulate(vals) if len(vals) else vals
-    pos = np.searchsorted(prior["hi"].to_numpy(), later["lo"].to_numpy(), side="left")
+def _prior_totals(prior: dict[str, np.ndarray], later: dict[str, np.ndarray], how: str) -> np.ndarray:
+    """For each later row, the max (or sum) of prior lower bounds over rows ending certainly before it begins.
+
+    `prior` is sorted by "hi". Events that end on or before the day a total is stated count towards it.
+    """
     if how == "sum":
-        # events that end on or before the day a total is stated count towards it
-        pos = np.searchsorted(prior["hi"].to_numpy(), later["lo"].to_numpy(), side="right")
-    acc = np.concatenate([[0.0 if how == "sum" else -np.inf], acc])
-    return acc[pos]
+        acc = np.concatenate([[0.0], np.cumsum(np.nan_to_num(prior["lower"], nan=0.0))])
+        return acc[np.searchsorted(prior["hi"], later["lo"], side="right")]
+    acc = np.concatenate([[-np.inf], np.maximum.accumulate(np.nan_to_num(prior["lower"], nan=-np.inf))])
+    return acc[np.searchsorted(prior["hi"], later["lo"], side="left")]
 
 
 def _format_total(template: str, totals: dict[int, float], row: int) -> str:
@@ -399,19 +399,15 @@ def cumulative_series(ctx: Context) -> list[Finding]:
     if not _has(ctx, "transfers"):
         return []
     out_rows: dict[str, list[tuple[int, float]]] = {"decrease": [], "exceed": []}
-    for _, g in _series_groups(ctx):
-        cum = g[g["measure"] == "cumulative"]
-        ev = g[g["measure"] == "event"]
-        if len(cum) > 1:
-            before = _prior_totals(cum, cum, "max")
-            for r, b, u in zip(cum["row"], before, cum["upper"], strict=False):
-                if not np.isnan(u) and b > u:
-                    out_rows["decrease"].append((r, b))
-        if len(cum) and len(ev):
-            total = _prior_totals(ev, cum, "sum")
-            for r, s, u in zip(cum["row"], total, cum["upper"], strict=False):
-                if not np.isnan(u) and s > u:
-                    out_rows["exceed"].append((r, s))
+    for series in _series(ctx):
+        cum = {k: v[series["cumulative"]] for k, v in series.items()}
+        ev = {k: v[series["event"]] for k, v in series.items()}
+        checks = [("decrease", cum, "max")] if len(cum["row"]) > 1 else []
+        checks += [("exceed", ev, "sum")] if len(cum["row"]) and len(ev["row"]) else []
+        for name, prior, how in checks:
+            before = _prior_totals(prior, cum, how)
+            broken = ~np.isnan(cum["upper"]) & (before > np.nan_to_num(cum["upper"], nan=np.inf))
+            out_rows[name] += [(int(r), float(b)) for r, b in zip(cum["row"][broken], before[broken], strict=True)]
     n = len(ctx.tables["transfers"].text)
     out: list[Finding] = []
     for rule, rows in (("cumulative-decrease", out_rows["decrease"]), ("events-exceed-cumulative", out_rows["exceed"])):
