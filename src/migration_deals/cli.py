@@ -52,11 +52,13 @@ def _info(args: argparse.Namespace) -> int:
         print(report.to_text())
     elif report.warnings:
         print("  (warnings are worth a look but do not fail: `migration-deals validate` lists them)")
-    from .integrity import verify
-
-    integrity = verify(args.path)
-    stamped = not any(f.rule == "hash-missing" for f in integrity.findings)
-    print(f"integrity: {'files match the release hashes' if integrity.ok and stamped else integrity.summary()}")
+    stamped = all("hash" in pkg.resource(name) for name in pkg.resource_names)
+    tampered = [f.path for f in report.findings if f.rule in ("hash-mismatch", "bytes-mismatch")]
+    if not stamped:
+        print("integrity: no release hashes (a working copy; `migration-deals build` stamps them)")
+    else:
+        differ = "files differ from the release: " + ", ".join(sorted(set(tampered)))
+        print(f"integrity: {differ if tampered else 'files match the release hashes'}")
     return report.exit_code()
 
 

@@ -1,0 +1,69 @@
+"""Code that names schema values (statuses, measures, fields) names ones the schemas declare."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from migration_deals.package import open_package
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "migration_deals"
+
+
+def schema_words() -> set[str]:
+    pkg = open_package()
+    words = set(pkg.resource_names)
+    for name in pkg.resource_names:
+        for f in pkg.schema(name).fields:
+            words.add(f.name)
+            words.update(f.enum or ())
+            if f.edtf:
+                words.update({f"{f.name}_earliest", f"{f.name}_latest"})
+    return words
+
+
+def test_rule_literals_exist_in_the_schemas():
+    """A renamed enum value or field must break this test, not silently switch a rule off."""
+    known = schema_words()
+    tree = ast.parse((SRC / "rules.py").read_text(encoding="utf-8"))
+    literals = {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.fullmatch(r"[a-z]+(_[a-z]+)*", node.value)
+    }
+    # pandas keywords, Table Schema types and names internal to the rules
+    internal = {
+        "sum",
+        "max",
+        "row",
+        "lo",
+        "hi",
+        "lower",
+        "upper",
+        "decrease",
+        "exceed",
+        "error",
+        "warning",
+        "left",
+        "right",
+        "last",
+        "first",
+        "date",
+        "string",
+    }
+    assert literals - internal - known == set()
+
+
+def test_coverage_constants_exist_in_the_schemas():
+    from migration_deals import coverage
+
+    pkg = open_package()
+    status = set(pkg.schema("agreements").field("status").enum or ())
+    assert set(coverage.EXPECTED) <= status
+    assert set(coverage.MILESTONES) | {m for ms in coverage.EXPECTED.values() for m in ms} <= set(
+        pkg.schema("agreements").names
+    )
+    assert set(coverage.WEAK_KINDS) <= set(pkg.schema("sources").field("kind").enum or ())
