@@ -165,7 +165,7 @@ def check_table(raw: RawTable, schema: Schema, display: str) -> tuple[CheckedTab
 
 
 def _first_lines(key: pd.DataFrame, lines: np.ndarray) -> np.ndarray:
-    groups = key.groupby(list(key.columns), sort=False).ngroup().to_numpy()
+    groups = key.groupby(list(key.columns), sort=False, observed=True).ngroup().to_numpy()
     first = pd.Series(lines).groupby(groups).transform("first").to_numpy()
     return first
 
