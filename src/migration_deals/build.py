@@ -108,8 +108,8 @@ def codebook_text(root: Path = ROOT) -> str:
         "Layer 2 runs when layer 1 finds no error:",
         "",
     ]
-    for rule in rules.RULES:
-        lines.append(f"- `{rule.__name__}`: {' '.join((rule.__doc__ or '').split())}")
+    for rule, names in rules.RULES.items():
+        lines.append(f"- {', '.join(f'`{n}`' for n in names)}: {' '.join((rule.__doc__ or '').split())}")
     lines.append("")
     return "\n".join(lines)
 

@@ -475,9 +475,10 @@ def alternatives(ctx: Context) -> list[Finding]:
         by_id = t.drop_duplicates(key).set_index(key)
         target_agreement = alt.map(by_id["agreement_id"])
         target_alt = alt.map(by_id["alternative_to"])
+        itself = has & _same(alt, t[key])
         out += ctx.findings(
             res,
-            has & _same(alt, t[key]),
+            itself,
             "alternative_to",
             "alternative-self",
             "a row cannot be an alternative to itself",
@@ -491,7 +492,7 @@ def alternatives(ctx: Context) -> list[Finding]:
         )
         out += ctx.findings(
             res,
-            has & target_alt.notna() & (target_alt != ""),
+            has & ~itself & target_alt.notna() & (target_alt != ""),
             "alternative_to",
             "alternative-chain",
             "point at the preferred row itself, not at another alternative",
@@ -542,22 +543,23 @@ def clean_text(ctx: Context) -> list[Finding]:
     return out
 
 
-RULES: tuple[Callable[[Context], list[Finding]], ...] = (
-    codes,
-    real_dates,
-    future_dates,
-    milestone_order,
-    status_dates,
-    party_pairs,
-    parent_agreement,
-    periods,
-    within_agreement,
-    cumulative_series,
-    capacity,
-    alternatives,
-    sources_used,
-    clean_text,
-)
+RULES: dict[Callable[[Context], list[Finding]], tuple[str, ...]] = {
+    codes: ("party-code", "currency-code", "language-code", "nationality-code"),
+    real_dates: ("date-invalid",),
+    future_dates: ("future-date",),
+    milestone_order: ("date-order",),
+    status_dates: ("status-dates",),
+    party_pairs: ("same-party", "payee-missing"),
+    parent_agreement: ("self-parent",),
+    periods: ("period-order", "event-period", "rate-status"),
+    within_agreement: ("outside-agreement",),
+    cumulative_series: ("cumulative-decrease", "events-exceed-cumulative"),
+    capacity: ("capacity-basis", "over-capacity"),
+    alternatives: ("alternative-self", "alternative-agreement", "alternative-chain", "alternative-reason"),
+    sources_used: ("unused-source",),
+    clean_text: ("text-hygiene",),
+}
+"""Every consistency rule, in the order the codebook lists them, with the finding names it can report."""
 
 
 def check(tables: dict[str, CheckedTable], as_of: date) -> list[Finding]:
