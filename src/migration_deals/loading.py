@@ -56,6 +56,10 @@ class Dataset:
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.frames[name]
 
+    def __repr__(self) -> str:
+        rows = ", ".join(f"{name}={len(frame)}" for name, frame in self.frames.items())
+        return f"<Dataset {self.version} (as of {self.as_of}): {rows} rows>"
+
     def __iter__(self) -> Iterator[str]:
         return iter(self.frames)
 
