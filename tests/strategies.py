@@ -38,6 +38,16 @@ def to_csv_text(resource: str, rows: list[dict]) -> str:
     return buf.getvalue()
 
 
+def set_cell(path: Path, line: int, field: str, value: str) -> None:
+    """Change one cell of a CSV file in place, as a contributor editing by hand would (no quoted cells)."""
+    rows = path.read_text(encoding="utf-8").splitlines()
+    header = rows[0].split(",")
+    cells = rows[line - 1].split(",")
+    cells[header.index(field)] = value
+    rows[line - 1] = ",".join(cells)
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
 def write_package(folder: Path, tables: dict[str, list[dict]], texts: dict[str, str] | None = None) -> Path:
     """Write a package in our schema; `texts` overrides a resource's whole CSV text."""
     folder.mkdir(parents=True, exist_ok=True)

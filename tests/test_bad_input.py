@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import set_cell
 
 import migration_deals as md
 from migration_deals.cli import main
@@ -115,12 +116,7 @@ def test_embedded_newline_lines_are_physical(pkg):
 
 
 def test_load_refuses_bad_values(pkg):
-    text = (pkg / "transfers.csv").read_text(encoding="utf-8").splitlines()
-    cells = text[1].split(",")
-    header = text[0].split(",")
-    cells[header.index("people")] = "lots"
-    text[1] = ",".join(cells)
-    (pkg / "transfers.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    set_cell(pkg / "transfers.csv", 2, "people", "lots")
     with pytest.raises(md.DataPackageError) as err:
         md.load(pkg)
     [f] = err.value.report.errors

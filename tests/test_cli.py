@@ -44,15 +44,11 @@ def test_main_jobs_succeed(args):
 
 
 def test_github_annotations_point_at_file_and_line(tmp_path):
+    from strategies import set_cell
     from test_bad_input import unstamped_copy
 
     pkg = unstamped_copy(tmp_path / "pkg")
-    rows = (pkg / "costs.csv").read_text(encoding="utf-8").splitlines()
-    header = rows[0].split(",")
-    cells = rows[3].split(",")
-    cells[header.index("currency")] = "GPB"
-    rows[3] = ",".join(cells)
-    (pkg / "costs.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    set_cell(pkg / "costs.csv", 4, "currency", "GPB")
     result = run("validate", str(pkg), "--format", "github")
     assert result.returncode == 1
     [line] = [ln for ln in result.stdout.splitlines() if ln.startswith("::error")]

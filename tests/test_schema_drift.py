@@ -57,6 +57,13 @@ def test_rule_literals_exist_in_the_schemas():
     assert literals - internal - known == set()
 
 
+def test_uncertain_dates_share_one_pattern():
+    """Every EDTF field declares the same pattern, so the date parser has one format to follow."""
+    pkg = open_package()
+    patterns = {f.pattern for name in pkg.resource_names for f in pkg.schema(name).fields if f.edtf}
+    assert len(patterns) == 1
+
+
 def test_coverage_constants_exist_in_the_schemas():
     from migration_deals import coverage
 

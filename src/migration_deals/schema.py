@@ -9,9 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-EDTF_PATTERN = "[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?[~?]?"
-"""Pattern of the EDTF subset used for uncertain dates (YYYY, YYYY-MM, YYYY-MM-DD, then ~ or ?)."""
-
 RESOURCES = ("parties", "sources", "agreements", "transfers", "costs")
 """Resource names, in the order they depend on each other."""
 
