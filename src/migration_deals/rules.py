@@ -19,13 +19,16 @@ import pandas as pd
 
 from .columns import per_unique
 from .dates import bounds
+from .figures import in_cycle, interval, overlaps
 from .report import Finding, Severity
 from .tableschema import CheckedTable
 
 MILESTONES = ("announced", "signed", "in_force", "ended")
 TERMINAL = ("terminated", "struck_down", "abandoned")
 FORECAST = ("committed", "estimated", "conditional")
-SERIES = ("agreement_id", "direction", "population", "nationalities")
+PER_PERSON = ("person", "person_day", "person_month", "person_year", "family")
+PER_TIME = ("day", "month", "year")
+SERIES = ("agreement_id", "movement", "population", "nationalities", "voluntary")
 LOWER_BOUND = ("exact", "at_least")
 UPPER_BOUND = ("exact", "at_most")
 _BAD_TEXT = re.compile(r"^\s|\s$|[\x00-\x1f\x7f\u200b-\u200f\u2028\u2029\u2060\ufeff]|^[=+\-@]")
@@ -278,7 +281,8 @@ def parent_agreement(ctx: Context) -> list[Finding]:
 
 
 def periods(ctx: Context) -> list[Finding]:
-    """Periods are well ordered; observed events (transfers, paid costs) have a start; rates are per-person."""
+    """Periods are well ordered; observed events (transfers, paid costs) have a start; rates and recurring amounts
+    state their unit."""
     out: list[Finding] = []
     for res in ("transfers", "costs"):
         if not _has(ctx, res):
@@ -303,13 +307,28 @@ def periods(ctx: Context) -> list[Finding]:
         )
     if _has(ctx, "costs"):
         t = ctx.tables["costs"].text
-        mismatch = (t["measure"] == "rate") != (t["status"] == "per_person_rate")
+        measure, unit = t["measure"], t["unit"]
+        wants = np.select(
+            [measure.isin(["rate"]).to_numpy(), measure.isin(["recurring"]).to_numpy()], ["rate", "recurring"], ""
+        )
+        per_person = unit.isin(PER_PERSON).to_numpy()
+        per_time = unit.isin(PER_TIME).to_numpy()
+        bad = (
+            np.where(wants == "rate", ~per_person, np.where(wants == "recurring", ~per_time, (unit != "").to_numpy()))
+            & (measure != "").to_numpy()
+        )
         out += ctx.findings(
             "costs",
-            mismatch & (t["measure"] != "") & (t["status"] != ""),
-            "status",
-            "rate-status",
-            "measure rate and status per_person_rate go together",
+            bad,
+            "unit",
+            "rate-unit",
+            lambda r: (
+                "a rate needs a unit per person (person, person_day, person_month, person_year or family)"
+                if wants[r] == "rate"
+                else "a recurring amount needs a unit of time (day, month or year)"
+                if wants[r] == "recurring"
+                else "only rates and recurring amounts have a unit; leave it empty"
+            ),
         )
     return out
 
@@ -353,12 +372,25 @@ def _preferred(t: CheckedTable) -> np.ndarray:
     return (t.text["alternative_to"] == "").to_numpy()
 
 
+def _nested_in_same(t: CheckedTable, key: str, columns: tuple[str, ...]) -> np.ndarray:
+    """Rows inside a preferred parent that has the same values in `columns` (the parent counts them)."""
+    parent = t.text["within"].astype(object).to_numpy()
+    has = parent != ""
+    if not has.any():
+        return has
+    by_id = t.text.drop_duplicates(key).set_index(key)
+    same = by_id.reindex(parent)["alternative_to"].astype(object).to_numpy() == ""
+    for c in columns:
+        same &= by_id.reindex(parent)[c].astype(object).to_numpy() == t.text[c].astype(object).to_numpy()
+    return has & same
+
+
 def _series(ctx: Context) -> list[dict[str, np.ndarray]]:
     """Preferred, dated transfer rows split into series (same agreement, direction, population and
     nationalities), each as arrays sorted by the latest day of its as-of date."""
     t = ctx.tables["transfers"]
     lo_s, hi_s, _ = ctx.bounds("transfers", "period_end")
-    rows = np.flatnonzero(_preferred(t) & lo_s.notna().to_numpy())
+    rows = np.flatnonzero(_preferred(t) & lo_s.notna().to_numpy() & ~_nested_in_same(t, "transfer_id", SERIES))
     if not len(rows):
         return []
     people = t.typed["people"].to_numpy(dtype=float, na_value=np.nan)[rows]
@@ -445,7 +477,11 @@ def capacity(ctx: Context) -> list[Finding]:
     t = ctx.tables["transfers"]
     people = t.typed["people"].to_numpy(dtype=float, na_value=np.nan)
     lower = np.where(t.text["qualifier"].isin(LOWER_BOUND), people, 0.0)
-    sel = _preferred(t) & (t.text["direction"] == "to_receiver").to_numpy()
+    sel = (
+        _preferred(t)
+        & (t.text["movement"] == "transferred").to_numpy()
+        & ~_nested_in_same(t, "transfer_id", ("agreement_id", "movement"))
+    )
     aid = t.text["agreement_id"]
     limit = cap.reindex(aid.to_numpy()).to_numpy(dtype=float)
     cum = sel & (t.text["measure"] == "cumulative").to_numpy()
@@ -461,6 +497,286 @@ def capacity(ctx: Context) -> list[Finding]:
         "over-capacity",
         lambda r: f"transfers under this agreement exceed its capacity_people of {limit[r]:.0f}",
     )
+
+
+def programmes(ctx: Context) -> list[Finding]:
+    """Only a programme may leave receiving_party empty; programme_id names a programme; a programme has members."""
+    if not _has(ctx, "agreements"):
+        return []
+    t = ctx.tables["agreements"].text
+    level = t["level"]
+    by_id = t.drop_duplicates("agreement_id").set_index("agreement_id")
+    target_level = t["programme_id"].astype(object).map(by_id["level"].astype(object))
+    has = t["programme_id"] != ""
+    named = set(t["programme_id"].astype(object)) - {""}
+    out = ctx.findings(
+        "agreements",
+        (level == "agreement") & (t["receiving_party"] == ""),
+        "receiving_party",
+        "receiving-party",
+        "an agreement needs a receiving party; only a programme (level programme) may leave it empty",
+    )
+    out += ctx.findings(
+        "agreements",
+        has & ((target_level.notna() & (target_level != "programme")) | _same(t["programme_id"], t["agreement_id"])),
+        "programme_id",
+        "programme-member",
+        "programme_id must name another row whose level is programme",
+    )
+    out += ctx.findings(
+        "agreements",
+        (level == "programme") & ~t["agreement_id"].astype(object).isin(named),
+        "level",
+        "programme-empty",
+        "no agreement names this programme in programme_id; add its members or make it an agreement",
+        severity="warning",
+    )
+    return out
+
+
+def _agreement_ancestors(ctx: Context) -> dict[str, set[str]]:
+    """Each agreement with every agreement above it (programme_id and parent_agreement_id, followed up)."""
+    if not _has(ctx, "agreements"):
+        return {}
+    t = ctx.tables["agreements"].text
+    up: dict[str, set[str]] = {}
+    for a, prog, parent in zip(t["agreement_id"], t["programme_id"], t["parent_agreement_id"], strict=True):
+        up.setdefault(str(a), set()).update(x for x in (str(prog), str(parent)) if x)
+    out = {}
+    for a in up:
+        seen, todo = {a}, list(up[a])
+        while todo:
+            x = todo.pop()
+            if x not in seen:
+                seen.add(x)
+                todo += up.get(x, ())
+        out[a] = seen
+    return out
+
+
+def _parent_rows(t: CheckedTable, key: str, link: str) -> tuple[np.ndarray, np.ndarray]:
+    """For each row, the row number its `link` column names (-1 if none or unknown), and whether it names one."""
+    ids = t.text[key].astype(object).to_numpy()
+    position = {k: i for i, k in reversed(list(enumerate(ids)))}
+    target = t.text[link].astype(object).to_numpy()
+    rows = np.array([position.get(v, -1) if v else -1 for v in target], dtype=int)
+    return rows, target != ""
+
+
+def nesting(ctx: Context) -> list[Finding]:
+    """A row inside another (within) is of its agreement or one above it, never itself or a cycle, of the
+    same kind (stock or movement; amounts inside amounts), inside its parent's period (people only), and the children
+    of one parent add up to no more than it (qualifiers as bounds)."""
+    out: list[Finding] = []
+    above = _agreement_ancestors(ctx)
+    for res, key, value in (("transfers", "transfer_id", "people"), ("costs", "cost_id", "amount")):
+        if not _has(ctx, res):
+            continue
+        t = ctx.tables[res]
+        text = t.text
+        parent, has = _parent_rows(t, key, "within")
+        known = parent >= 0
+        p = np.where(known, parent, 0)
+        ids = text[key].astype(object).to_numpy()
+        out += ctx.findings(
+            res,
+            has & (text["within"].astype(object).to_numpy() == ids),
+            "within",
+            "within-self",
+            "a row cannot lie inside itself",
+        )
+        cyc = in_cycle(dict(zip(ids, text["within"].astype(object), strict=True)))
+        out += ctx.findings(
+            res,
+            np.isin(ids, list(cyc)) & (text["within"].astype(object).to_numpy() != ids),
+            "within",
+            "within-cycle",
+            "within links go round in a circle; a parent cannot lie inside its child",
+        )
+        agreement = text["agreement_id"].astype(object).to_numpy()
+        ok_agreement = np.array(
+            [not k or agreement[q] in above.get(a, {a}) for k, q, a in zip(known, p, agreement, strict=True)],
+            dtype=bool,
+        )
+        out += ctx.findings(
+            res,
+            known & ~ok_agreement,
+            "within",
+            "within-agreement",
+            "the parent must be a row of the same agreement or of an agreement it belongs to "
+            "(its programme or parent_agreement_id)",
+        )
+        measure = text["measure"].astype(object).to_numpy()
+        if res == "transfers":
+            same_kind = (measure == "stock") == (measure[p] == "stock")
+            kind_msg = "a stock lies only inside a stock, and a movement only inside a movement"
+        else:
+            same_kind = np.isin(measure, ["event", "cumulative"]) & np.isin(measure[p], ["event", "cumulative"])
+            kind_msg = "only one-off amounts and running totals nest; rates and recurring amounts do not"
+        out += ctx.findings(res, known & ~same_kind, "within", "within-measure", kind_msg)
+        s_lo, s_hi, _ = ctx.bounds(res, "period_start")
+        e_lo, e_hi, _ = ctx.bounds(res, "period_end")
+        e_lo_, e_hi_ = e_lo.to_numpy(), e_hi.to_numpy()
+        s_lo_, s_hi_ = s_lo.to_numpy(), s_hi.to_numpy()
+        late = e_lo_ > e_hi_[p]
+        early = (measure[p] == "event") & (s_hi_ < s_lo_[p])
+        if res == "costs":  # money is dated when stated: a package is announced before its parts are approved
+            late = early = np.zeros(len(ids), dtype=bool)
+        out += ctx.findings(
+            res,
+            known & same_kind & (late | early),
+            "period_end",
+            "within-period",
+            "the period lies outside the period of the row it is inside",
+        )
+        low, high = interval(
+            t.typed[value].to_numpy(dtype=float, na_value=np.nan), text["qualifier"].astype(object).to_numpy()
+        )
+        comparable = known & same_kind
+        if res == "costs":
+            for c in ("currency", "status"):
+                col = text[c].astype(object).to_numpy()
+                comparable &= col == col[p]
+        sums = np.zeros(len(ids))
+        np.add.at(sums, p[comparable], np.nan_to_num(low[comparable]))
+        n_children = np.bincount(p[comparable], minlength=len(ids))
+        over = (n_children > 0) & (sums > high)
+        out += ctx.findings(
+            res,
+            over,
+            value,
+            "within-exceeds",
+            lambda r, sums=sums: f"the rows inside this one add up to at least {sums[r]:.0f}, more than it can be",
+        )
+    return out
+
+
+def stages(ctx: Context) -> list[Finding]:
+    """The same money at another stage (stage_of) points at the first row of its chain, of the same agreement
+    or one above it, in the same currency; reports of one chain at the same status agree."""
+    if not _has(ctx, "costs"):
+        return []
+    t = ctx.tables["costs"]
+    text = t.text
+    above = _agreement_ancestors(ctx)
+    parent, has = _parent_rows(t, "cost_id", "stage_of")
+    known = parent >= 0
+    p = np.where(known, parent, 0)
+    ids = text["cost_id"].astype(object).to_numpy()
+    link = text["stage_of"].astype(object).to_numpy()
+    itself = has & (link == ids)
+    out = ctx.findings("costs", itself, "stage_of", "stage-self", "a row cannot be a stage of itself")
+    out += ctx.findings(
+        "costs",
+        known & ~itself & (link[p] != ""),
+        "stage_of",
+        "stage-chain",
+        "point at the first row of the chain (the one with stage_of empty)",
+    )
+    agreement = text["agreement_id"].astype(object).to_numpy()
+    related = np.array(
+        [
+            not k or agreement[q] in above.get(a, {a}) or a in above.get(agreement[q], set())
+            for k, q, a in zip(known, p, agreement, strict=True)
+        ],
+        dtype=bool,
+    )
+    out += ctx.findings(
+        "costs",
+        known & ~related,
+        "stage_of",
+        "stage-agreement",
+        "the same money belongs to the same agreement (or one above it)",
+    )
+    currency = text["currency"].astype(object).to_numpy()
+    out += ctx.findings(
+        "costs",
+        known & (currency != currency[p]),
+        "currency",
+        "stage-currency",
+        "the same money at another stage is stated in the same currency; convert nothing by hand",
+    )
+    low, high = interval(
+        t.typed["amount"].to_numpy(dtype=float, na_value=np.nan), text["qualifier"].astype(object).to_numpy()
+    )
+    chain = np.where(has, link, ids)
+    out += _conflicts(
+        ctx,
+        "costs",
+        pd.DataFrame({"chain": chain, "status": text["status"].astype(object)}),
+        _preferred(t),
+        low,
+        high,
+        "amount",
+        "stage-conflict",
+        "another report of the same money at the same stage (line {line}) says {value}; "
+        "correct one or mark it as an alternative",
+    )
+    return out
+
+
+def _conflicts(
+    ctx: Context,
+    res: str,
+    keys: pd.DataFrame,
+    use: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    field_: str,
+    rule: str,
+    template: str,
+) -> list[Finding]:
+    """Rows whose interval misses that of the first row (in file order) with the same keys."""
+    t = ctx.tables[res]
+    rows = np.flatnonzero(use)
+    if not len(rows):
+        return []
+    group = keys.iloc[rows].groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
+    first = pd.Series(rows).groupby(group).transform("min").to_numpy()
+    bad = ~overlaps(low[rows], high[rows], low[first], high[first]) & (first != rows)
+    mask = np.zeros(len(t.text), bool)
+    mask[rows[bad]] = True
+    ref = dict(zip(rows[bad], first[bad], strict=True))
+    return ctx.findings(
+        res, mask, field_, rule, lambda r: template.format(line=t.line(ref[r]), value=t.text[field_].iat[ref[r]])
+    )
+
+
+def figure_conflicts(ctx: Context) -> list[Finding]:
+    """Two preferred figures of people in one series with the same measure and period, or two preferred
+    running totals of money in one series on one date, state one fact: their intervals must meet, or one
+    is marked as an alternative."""
+    out: list[Finding] = []
+    for res, value, series in (
+        ("transfers", "people", SERIES),
+        ("costs", "amount", ("agreement_id", "payer", "payee", "category", "form", "currency", "status")),
+    ):
+        if not _has(ctx, res):
+            continue
+        t = ctx.tables[res]
+        cols = [*series, "measure", "period_start", "period_end"]
+        keys = pd.DataFrame({c: t.text[c].astype(object) for c in cols})
+        use = _preferred(t)
+        if res == "costs":
+            # two one-off amounts on one day can be two payments; two running totals on one day cannot differ.
+            # Later reports of the same money are checked by stage-conflict.
+            use = use & (t.text["stage_of"] == "").to_numpy() & (t.text["measure"] == "cumulative").to_numpy()
+        low, high = interval(
+            t.typed[value].to_numpy(dtype=float, na_value=np.nan), t.text["qualifier"].astype(object).to_numpy()
+        )
+        out += _conflicts(
+            ctx,
+            res,
+            keys,
+            use,
+            low,
+            high,
+            value,
+            "figure-conflict",
+            "another preferred figure of the same series and period (line {line}) says {value}; "
+            "the two cannot both be true: mark one as an alternative or correct it",
+        )
+    return out
 
 
 def alternatives(ctx: Context) -> list[Finding]:
@@ -551,10 +867,14 @@ RULES: dict[Callable[[Context], list[Finding]], tuple[str, ...]] = {
     status_dates: ("status-dates",),
     party_pairs: ("same-party", "payee-missing"),
     parent_agreement: ("self-parent",),
-    periods: ("period-order", "event-period", "rate-status"),
+    periods: ("period-order", "event-period", "rate-unit"),
     within_agreement: ("outside-agreement",),
     cumulative_series: ("cumulative-decrease", "events-exceed-cumulative"),
     capacity: ("capacity-basis", "over-capacity"),
+    programmes: ("receiving-party", "programme-member", "programme-empty"),
+    nesting: ("within-self", "within-cycle", "within-agreement", "within-measure", "within-period", "within-exceeds"),
+    stages: ("stage-self", "stage-chain", "stage-agreement", "stage-currency", "stage-conflict"),
+    figure_conflicts: ("figure-conflict",),
     alternatives: ("alternative-self", "alternative-agreement", "alternative-chain", "alternative-reason"),
     sources_used: ("unused-source",),
     clean_text: ("text-hygiene",),
