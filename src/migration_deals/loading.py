@@ -73,6 +73,30 @@ class Dataset:
         frame = frame.where(frame.notna(), None)
         return [model.model_validate(row) for row in frame.to_dict(orient="records")]
 
+    def people_moved(self, by: str = "agreement", movement: str = "transferred") -> pd.DataFrame:
+        """People moved per agreement, programme or pair of states, as a range (see docs/aggregation.md).
+
+        One row per group with ``people_low``, ``people_high`` (NA where no upper bound is known),
+        ``as_of`` (the latest date the figures reach) and ``rows`` (the transfer ids used).
+        """
+        from .aggregate import people_moved
+
+        return people_moved(self, by=by, movement=movement)
+
+    def money(self, by: str = "agreement", status: str = "paid", currency: str | None = None) -> pd.DataFrame:
+        """Money per group at one stage, as a range, in its own currency or converted at ECB rates."""
+        from .aggregate import money
+
+        return money(self, by=by, status=status, currency=currency)
+
+    def cost_per_person(
+        self, by: str = "agreement", status: str = "paid", currency: str | None = None, movement: str = "transferred"
+    ) -> pd.DataFrame:
+        """Money over people moved per group: ``low`` and ``high``; NA where nobody was moved."""
+        from .aggregate import cost_per_person
+
+        return cost_per_person(self, by=by, status=status, currency=currency, movement=movement)
+
     def save(self, path: str | Path) -> Path:
         """Write the package (descriptor and CSV files) to a folder; returns the descriptor's path.
 
