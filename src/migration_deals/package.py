@@ -17,6 +17,31 @@ from .schema import Schema
 
 DESCRIPTOR = "datapackage.json"
 
+DIALECT: dict[str, Any] = {
+    "header": True,
+    "delimiter": ",",
+    "lineTerminator": "\n",
+    "quoteChar": '"',
+    "doubleQuote": True,
+    "skipInitialSpace": False,
+}
+"""How every CSV file is written and read (Table Dialect names, as the descriptor declares it)."""
+
+_DIALECT_READ: dict[str, tuple[Any, ...]] = {
+    "header": (True,),
+    "headerRows": ([1],),
+    "delimiter": (",",),
+    "lineTerminator": ("\n", "\r\n", "\r"),
+    "quoteChar": ('"',),
+    "doubleQuote": (True,),
+    "skipInitialSpace": (False,),
+    "escapeChar": (),
+    "nullSequence": (),
+    "commentChar": (),
+    "commentRows": ([],),
+}
+"""Each dialect property's values this library reads as declared; () means it reads none (any value differs)."""
+
 
 class UnusablePackage(Exception):
     """Nothing can be checked: the finding says why."""
@@ -152,6 +177,7 @@ def _check_descriptor(d: Any, p: Path) -> None:
             raise _fail(
                 p, "unsafe-path", f"resource {r['name']!r} path {rp!r} must be a relative path inside the package"
             )
+        _check_dialect(r, p)
         schema = r.get("schema")
         if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
             raise _fail(
@@ -171,3 +197,29 @@ def _check_descriptor(d: Any, p: Path) -> None:
             Schema.from_descriptor(r["name"], schema)
         except (KeyError, TypeError, AttributeError) as e:
             raise _fail(p, "descriptor-error", f"resource {r['name']!r} has a malformed schema ({e})") from None
+
+
+def _check_dialect(r: dict[str, Any], p: Path) -> None:
+    """A declared dialect must be the one the files are read with: never read a file other than as declared."""
+    if "dialect" not in r:
+        return
+    dialect, name = r["dialect"], r["name"]
+
+    def differs(message: str, value: Any) -> UnusablePackage:
+        shown = value if isinstance(value, str) else json.dumps(value)
+        return UnusablePackage(Finding(str(p), None, None, "dialect", message, shown, resource=name))
+
+    if not isinstance(dialect, dict):
+        raise differs(f"resource {name!r} must declare its dialect inline, as an object", dialect)
+    for key, read in _DIALECT_READ.items():
+        if key not in dialect:
+            continue
+        value = dialect[key]
+        if any(type(value) is type(ok) and value == ok for ok in read):
+            continue
+        reads = f"{key} {json.dumps(read[0])}" if read else f"no {key}"
+        raise differs(
+            f"resource {name!r} declares dialect {key} {json.dumps(value)}, but this library reads every file "
+            f"with {reads} (as {json.dumps(DIALECT)}); write the file in that dialect and declare it",
+            value,
+        )
