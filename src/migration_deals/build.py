@@ -54,10 +54,16 @@ def codebook_text(root: Path = ROOT) -> str:
         "or `?` (uncertain). Never write more precision than the source gives. The loader adds "
         "`<field>_earliest` and `<field>_latest` datetime columns bounding what each date can mean; "
         "rules compare partial dates as intervals.",
-        "- Numbers are read with their `qualifier` (exact, at_least, at_most, approximately) and "
-        "`measure` (event for one period, cumulative as of `period_end`).",
+        "- Numbers are read with their `qualifier` as ranges (exact: the value; at_least: the value and "
+        "up; at_most: zero to the value; approximately: the value plus or minus 10%) and their `measure` "
+        "(a movement or amount in one period, a running total as of `period_end`, a head-count of people "
+        "held on a date, a recurring amount or a rate with its `unit`).",
         "- When sources disagree, every disagreeing row is kept; non-preferred rows name the preferred "
         "row in `alternative_to` and say why in `notes`. Totals and rules use preferred rows only.",
+        "- A row that lies inside another names it in `within`; the same money reported again at another "
+        "stage names the first report in `stage_of`; a figure that covers several agreements is filed on "
+        "the programme that groups them (`level` programme). The helpers `people_moved`, `money` and "
+        "`cost_per_person` count each person and each sum once: see [aggregation.md](aggregation.md).",
         "",
     ]
     for name in RESOURCES:
@@ -92,6 +98,15 @@ def codebook_text(root: Path = ROOT) -> str:
             if f.enum_descriptions:
                 lines += [f"### {name}.{f.name}", ""]
                 lines += [f"- `{v}`: {d}" for v, d in f.enum_descriptions.items()]
+                lines.append("")
+            if "formerDirection" in f.extra:
+                lines += [
+                    f"### {name}.{f.name}: the 0.2 `direction` it replaces",
+                    "",
+                    "| movement | direction (0.2) |",
+                    "|---|---|",
+                ]
+                lines += [f"| `{v}` | `{d}` |" for v, d in f.extra["formerDirection"].items()]
                 lines.append("")
             if "nonIsoCodes" in f.extra:
                 lines += [f"### {name}.{f.name}: codes ISO lacks", ""]

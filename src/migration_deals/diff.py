@@ -193,8 +193,39 @@ def diff(old_path: str | Path, new_path: str | Path) -> PackageDiff:
     return PackageDiff(old.version, new.version, out)
 
 
+def _git(repo: str | Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
+
+
+def release_commit(version: str, repo: str | Path = ".") -> str | None:
+    """The last commit whose datapackage.json carries `version` (``1.0.0`` or ``v1.0.0``), found in the
+    history itself, so a clone without tags still finds every release."""
+    wanted = version[1:] if version[:1] == "v" else version
+    log = _git(repo, "log", "--format=%H", "--", "datapackage/datapackage.json")
+    for commit in log.stdout.decode().split():
+        shown = _git(repo, "show", f"{commit}:datapackage/datapackage.json")
+        try:
+            if json.loads(shown.stdout).get("version") == wanted:
+                return commit
+        except (ValueError, AttributeError):
+            continue
+    return None
+
+
+def resolve(revision: str, repo: str | Path = ".") -> str:
+    """A git revision as given, or else the commit of the release with that version number."""
+    if _git(repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").returncode == 0:
+        return revision
+    commit = release_commit(revision, repo)
+    if commit is None:
+        raise subprocess.CalledProcessError(1, ["git", "rev-parse", revision])
+    return commit
+
+
 def checkout(revision: str, repo: str | Path = ".") -> Path:
-    """The data package folder as it was at a git revision of this repository, in a temporary folder."""
+    """The data package folder as it was at a git revision (or release version) of this repository,
+    in a temporary folder."""
+    revision = resolve(revision, repo)
     target = Path(tempfile.mkdtemp(prefix="migration-deals-"))
     files = subprocess.run(
         ["git", "-C", str(repo), "ls-tree", "--name-only", revision, "datapackage/"],
