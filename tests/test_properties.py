@@ -58,6 +58,8 @@ def mut_agreement(tables, **over) -> dict:
         ended="",
         end_reason="",
         parent_agreement_id="",
+        programme_id="",
+        level="agreement",
         capacity_people="",
         capacity_basis="",
         capacity_scope="",
@@ -79,10 +81,11 @@ def mut_transfer(tables, i, **over) -> int:
         "measure": "cumulative",
         "people": "10",
         "qualifier": "exact",
-        "direction": "to_receiver",
+        "movement": "transferred",
         "population": "refugees",
         "nationalities": "AFG",
         "voluntary": "forced",
+        "within": "",
         "alternative_to": "",
         "source_id": "src-0",
         "notes": "",
@@ -105,8 +108,12 @@ def mut_cost(tables, **over) -> int:
         "currency": "USD",
         "qualifier": "exact",
         "measure": "event",
+        "unit": "",
         "status": "paid",
+        "form": "grant",
         "category": "direct_payment",
+        "within": "",
+        "stage_of": "",
         "alternative_to": "",
         "source_id": "src-0",
         "notes": "",
@@ -259,9 +266,207 @@ def m_event_period(t):
     return [("transfers.csv", mut_transfer(t, 0, measure="event"), "period_start", "event-period", "error")]
 
 
-def m_rate_status(t):
+def m_rate_unit(t):
     mut_agreement(t)
-    return [("costs.csv", mut_cost(t, measure="rate"), "status", "rate-status", "error")]
+    return [("costs.csv", mut_cost(t, measure="rate"), "unit", "rate-unit", "error")]
+
+
+def m_recurring_unit(t):
+    mut_agreement(t)
+    return [("costs.csv", mut_cost(t, measure="recurring", unit="person"), "unit", "rate-unit", "error")]
+
+
+def m_unit_on_amount(t):
+    mut_agreement(t)
+    return [("costs.csv", mut_cost(t, unit="year"), "unit", "rate-unit", "error")]
+
+
+def m_receiving_party(t):
+    mut_agreement(t, receiving_party="")
+    return [("agreements.csv", len(t["agreements"]) + 1, "receiving_party", "receiving-party", "error")]
+
+
+def m_programme_member(t):
+    mut_agreement(t, programme_id=t["agreements"][0]["agreement_id"])
+    return [("agreements.csv", len(t["agreements"]) + 1, "programme_id", "programme-member", "error")]
+
+
+def m_programme_empty(t):
+    mut_agreement(t, level="programme", receiving_party="")
+    return [("agreements.csv", len(t["agreements"]) + 1, "level", "programme-empty", "warning")]
+
+
+def m_within_self(t):
+    mut_agreement(t)
+    return [("transfers.csv", mut_transfer(t, 0, within="zz-t0"), "within", "within-self", "error")]
+
+
+def m_within_cycle(t):
+    mut_agreement(t)
+    a = mut_transfer(t, 0, within="zz-t1", people="1")
+    b = mut_transfer(t, 1, within="zz-t0", people="1")
+    return [
+        ("transfers.csv", a, "within", "within-cycle", "error"),
+        ("transfers.csv", b, "within", "within-cycle", "error"),
+    ]
+
+
+def m_within_agreement(t):
+    mut_agreement(t)
+    mut_agreement(t, agreement_id="zz-mut-b")
+    mut_transfer(t, 0, people="20")
+    return [
+        (
+            "transfers.csv",
+            mut_transfer(t, 1, agreement_id="zz-mut-b", within="zz-t0", people="5"),
+            "within",
+            "within-agreement",
+            "error",
+        )
+    ]
+
+
+def m_within_measure(t):
+    mut_agreement(t)
+    mut_transfer(t, 0, people="20")
+    return [
+        (
+            "transfers.csv",
+            mut_transfer(t, 1, measure="stock", within="zz-t0", people="5", nationalities="SYR"),
+            "within",
+            "within-measure",
+            "error",
+        )
+    ]
+
+
+def m_within_period(t):
+    mut_agreement(t)
+    mut_transfer(t, 0, people="20")
+    line = mut_transfer(
+        t,
+        1,
+        measure="event",
+        period_start="2001-07-01",
+        period_end="2001-07-01",
+        within="zz-t0",
+        people="5",
+        nationalities="SYR",
+    )
+    return [("transfers.csv", line, "period_end", "within-period", "error")]
+
+
+def m_within_exceeds(t):
+    mut_agreement(t)
+    mut_transfer(t, 0, people="20")
+    mut_transfer(
+        t,
+        1,
+        measure="event",
+        period_start="2001-03-01",
+        period_end="2001-03-01",
+        within="zz-t0",
+        people="15",
+        nationalities="SYR",
+    )
+    mut_transfer(
+        t,
+        2,
+        measure="event",
+        period_start="2001-04-01",
+        period_end="2001-04-01",
+        within="zz-t0",
+        people="15",
+        nationalities="IRQ",
+    )
+    return [("transfers.csv", len(t["transfers"]) - 1, "people", "within-exceeds", "error")]
+
+
+def m_cost_within_exceeds(t):
+    mut_agreement(t)
+    parent = mut_cost(t, amount="100", category="total")
+    mut_cost(t, cost_id="zz-c1", amount="80", within="zz-c")
+    mut_cost(t, cost_id="zz-c2", amount="30", within="zz-c", category="operations")
+    return [("costs.csv", parent, "amount", "within-exceeds", "error")]
+
+
+def m_stage_self(t):
+    mut_agreement(t)
+    return [("costs.csv", mut_cost(t, stage_of="zz-c"), "stage_of", "stage-self", "error")]
+
+
+def m_stage_chain(t):
+    mut_agreement(t)
+    mut_cost(t, status="committed")
+    mut_cost(t, cost_id="zz-c1", stage_of="zz-c")
+    return [
+        (
+            "costs.csv",
+            mut_cost(t, cost_id="zz-c2", stage_of="zz-c1", period_start="2001-03-01", period_end="2001-03-01"),
+            "stage_of",
+            "stage-chain",
+            "error",
+        )
+    ]
+
+
+def m_stage_agreement(t):
+    mut_agreement(t)
+    mut_agreement(t, agreement_id="zz-mut-b")
+    mut_cost(t, status="committed")
+    return [
+        (
+            "costs.csv",
+            mut_cost(t, cost_id="zz-c1", agreement_id="zz-mut-b", stage_of="zz-c"),
+            "stage_of",
+            "stage-agreement",
+            "error",
+        )
+    ]
+
+
+def m_stage_currency(t):
+    mut_agreement(t)
+    mut_cost(t, status="committed")
+    return [
+        (
+            "costs.csv",
+            mut_cost(t, cost_id="zz-c1", currency="EUR", stage_of="zz-c"),
+            "currency",
+            "stage-currency",
+            "error",
+        )
+    ]
+
+
+def m_stage_conflict(t):
+    mut_agreement(t)
+    mut_cost(t, status="committed")
+    mut_cost(t, cost_id="zz-c1", stage_of="zz-c", period_start="2001-03-01", period_end="2001-03-01")
+    return [
+        (
+            "costs.csv",
+            mut_cost(
+                t, cost_id="zz-c2", stage_of="zz-c", amount="150", period_start="2001-04-01", period_end="2001-04-01"
+            ),
+            "amount",
+            "stage-conflict",
+            "error",
+        )
+    ]
+
+
+def m_figure_conflict(t):
+    mut_agreement(t)
+    mut_transfer(t, 0, people="10")
+    return [("transfers.csv", mut_transfer(t, 1, people="30"), "people", "figure-conflict", "error")]
+
+
+def m_cost_figure_conflict(t):
+    mut_agreement(t)
+    mut_cost(t, measure="cumulative", period_start="", amount="100")
+    line = mut_cost(t, cost_id="zz-c1", measure="cumulative", period_start="", amount="200")
+    return [("costs.csv", line, "amount", "figure-conflict", "error")]
 
 
 def m_outside(t):

@@ -1,12 +1,15 @@
-"""Every Python snippet in README.md runs as written."""
+"""Every Python snippet in README.md and the docs runs as written."""
 
 import doctest
 from pathlib import Path
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_readme_snippets():
-    result = doctest.testfile(str(README), module_relative=False, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 10
+@pytest.mark.parametrize("page, least", [("README.md", 10), ("docs/aggregation.md", 8)])
+def test_snippets(page, least):
+    result = doctest.testfile(str(ROOT / page), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= least
     assert result.failed == 0

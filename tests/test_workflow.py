@@ -161,3 +161,64 @@ def test_coverage_lists_every_agreement_and_gaps():
     row = next(r for r in cov["agreements"] if r["agreement_id"] == "gbr-rwa-2023-treaty")
     assert row["missing"] == [] and row["costs"] == len(ds.costs[ds.costs.agreement_id == "gbr-rwa-2023-treaty"])
     assert cov["totals"]["agreements"] == len(ds.agreements)
+
+
+def _history() -> Path | None:
+    """This checkout's git folder, when it holds the full history (not an sdist or a shallow clone)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    probe = subprocess.run(["git", "-C", str(root), "rev-parse", "--is-shallow-repository"], capture_output=True)
+    if probe.returncode != 0 or probe.stdout.strip() != b"false":
+        return None
+    return root
+
+
+def test_diff_finds_a_release_by_version_without_tags(tmp_path):
+    """A clone with no tags still finds 0.2.0 in its history, and 0.2.0 -> 1.0.0 needs a major bump."""
+    import subprocess
+
+    from migration_deals.diff import checkout, diff, release_commit
+
+    root = _history()
+    if root is None:
+        pytest.skip("needs a git checkout with full history")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--no-tags", str(root), str(clone)], check=True)
+    assert subprocess.run(["git", "-C", str(clone), "tag"], capture_output=True, text=True).stdout == ""
+    commit = release_commit("0.2.0", clone)
+    assert commit is not None and release_commit("v0.2.0", clone) == commit
+    shown = subprocess.run(["git", "-C", str(clone), "show", f"{commit}:datapackage/datapackage.json"],
+                           capture_output=True, text=True, check=True).stdout
+    assert json.loads(shown)["version"] == "0.2.0"
+    old = checkout("0.2.0", clone)
+    result = diff(old, clone / "datapackage")
+    if result.new_version == "0.2.0":
+        pytest.skip("the clone's main is still 0.2.0")
+    assert result.level == "major" and result.bump_ok
+    transfers = next(r for r in result.resources if r.resource == "transfers")
+    assert "field direction removed" in transfers.schema and "field movement added" in transfers.schema
+
+
+def test_ids_are_kept_and_direction_stays_derivable():
+    """Every id of 0.2.0 is still here, and 0.2.0's direction is what formerDirection maps movement to."""
+    from migration_deals.diff import checkout
+
+    root = _history()
+    if root is None:
+        pytest.skip("needs a git checkout with full history")
+    old = checkout("0.2.0", root)
+    new = root / "datapackage"
+    keys = {"parties": "party_id", "sources": "source_id", "agreements": "agreement_id",
+            "transfers": "transfer_id", "costs": "cost_id"}
+    rows = {}
+    for name, key in keys.items():
+        before = {r[key]: r for r in csv.DictReader((old / f"{name}.csv").open(encoding="utf-8", newline=""))}
+        after = {r[key]: r for r in csv.DictReader((new / f"{name}.csv").open(encoding="utf-8", newline=""))}
+        assert set(before) <= set(after), f"{name}: ids removed {sorted(set(before) - set(after))[:5]}"
+        rows[name] = before, after
+    schema = json.loads((root / "schemas" / "transfers.json").read_text(encoding="utf-8"))
+    former = next(f for f in schema["fields"] if f["name"] == "movement")["formerDirection"]
+    before, after = rows["transfers"]
+    wrong = [k for k, r in before.items() if former[after[k]["movement"]] != r["direction"]]
+    assert wrong == []
