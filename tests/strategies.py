@@ -172,8 +172,10 @@ def datasets(draw) -> dict[str, list[dict]]:
         last = ended or start + timedelta(days=400)
         span = (last - in_force).days
         total = 0
-        for j in range(draw(st.integers(0, 3))):
-            d = in_force + timedelta(days=draw(st.integers(0, span)))
+        # one figure per series and day: two on the same day would state one fact (figure-conflict)
+        offsets = draw(st.lists(st.integers(0, span), max_size=3, unique=True))
+        for j, offset in enumerate(offsets):
+            d = in_force + timedelta(days=offset)
             people = draw(st.integers(0, 500))
             total += people
             transfers.append(

@@ -120,8 +120,17 @@ def packages(draw) -> dict[str, list[dict]]:
         costs.append(row)
     return {
         "parties": [{"party_id": c, "name": c, "kind": "state"} for c in ("AUS", "NRU", "PNG")],
-        "sources": [{"source_id": "src-0", "url": "https://example.org/", "title": "t", "publisher": "p",
-                     "accessed": "2026-11-28", "kind": "news", "language": "en"}],
+        "sources": [
+            {
+                "source_id": "src-0",
+                "url": "https://example.org/",
+                "title": "t",
+                "publisher": "p",
+                "accessed": "2026-11-28",
+                "kind": "news",
+                "language": "en",
+            }
+        ],
         "agreements": agreements,
         "transfers": transfers,
         "costs": costs,
@@ -212,13 +221,27 @@ def brute(tables: dict, resource: str, by: str, keep) -> dict[object, tuple[floa
         figures = []
         for r in counted:
             lo, hi = bounds(float(r[value]), r["qualifier"])
-            figures.append(dict(r, lo=lo, hi=hi, end=interval(r["period_end"]),
-                                start=interval(r["period_start"]) if r["period_start"] else None))
+            figures.append(
+                dict(
+                    r,
+                    lo=lo,
+                    hi=hi,
+                    end=interval(r["period_end"]),
+                    start=interval(r["period_start"]) if r["period_start"] else None,
+                )
+            )
         if resource == "costs":  # one figure per chain of stages: the latest report, bounds intersected
             figures = merge(figures, lambda f: f["stage_of"] or f[key])
-        figures = merge(figures, lambda f: (tuple(f[c] for c in series_cols), f["measure"], f["period_start"],
-                                            f["period_end"],
-                                            f[key] if resource == "costs" and f["measure"] != "cumulative" else ""))
+        figures = merge(
+            figures,
+            lambda f: (
+                tuple(f[c] for c in series_cols),
+                f["measure"],
+                f["period_start"],
+                f["period_end"],
+                f[key] if resource == "costs" and f["measure"] != "cumulative" else "",
+            ),
+        )
         per_agreement: dict[str, tuple[float, float]] = {}
         for s in {tuple(f[c] for c in series_cols) for f in figures}:
             part = [f for f in figures if tuple(f[c] for c in series_cols) == s]
@@ -237,7 +260,7 @@ def brute(tables: dict, resource: str, by: str, keep) -> dict[object, tuple[floa
         in_group = {a for a, gg in groups.items() if gg == g}
         members = {a["agreement_id"]: a.get("programme_id", "") for a in tables["agreements"]}
 
-        def node(a: str) -> tuple[float, float] | None:
+        def node(a: str, per_agreement=per_agreement, members=members, in_group=in_group) -> tuple[float, float] | None:
             own = per_agreement.get(a)
             kids = [node(m) for m, p in members.items() if p == a and m in in_group]
             kids = [k for k in kids if k is not None]
@@ -288,8 +311,10 @@ def close(a: dict, b: dict, whole: bool) -> bool:
         lo, hi = b[k]
         if whole:
             lo, hi = math.floor(round(lo, 6)), (hi if math.isinf(hi) else math.ceil(round(hi, 6)))
-        if not (math.isclose(a[k][0], lo, rel_tol=1e-9, abs_tol=1e-6) and (
-                a[k][1] == hi or math.isclose(a[k][1], hi, rel_tol=1e-9, abs_tol=1e-6))):
+        if not (
+            math.isclose(a[k][0], lo, rel_tol=1e-9, abs_tol=1e-6)
+            and (a[k][1] == hi or math.isclose(a[k][1], hi, rel_tol=1e-9, abs_tol=1e-6))
+        ):
             return False
     return True
 
@@ -318,8 +343,10 @@ def test_money_equals_brute_force(tables, by, status):
 
 def _totals(tables) -> tuple[dict, dict]:
     ds = loaded(tables)
-    return (as_dict(ds.people_moved(by="programme"), "people_low", "people_high"),
-            as_dict(ds.money(by="programme", status="paid"), "amount_low", "amount_high"))
+    return (
+        as_dict(ds.people_moved(by="programme"), "people_low", "people_high"),
+        as_dict(ds.money(by="programme", status="paid"), "amount_low", "amount_high"),
+    )
 
 
 @SETTINGS
@@ -334,19 +361,30 @@ def test_what_must_not_change_a_total_does_not(tables, data):
     kind = data.draw(st.sampled_from(["stock", "alternative", "child", "stage"]))
     flows = [t for t in tables["transfers"] if t["measure"] in ("event", "cumulative")]
     if kind == "stock" and tables["transfers"]:
-        extra["transfers"].append(dict(tables["transfers"][0], transfer_id="new", measure="stock", period_start="",
-                                       within="", people="9999"))
+        extra["transfers"].append(
+            dict(tables["transfers"][0], transfer_id="new", measure="stock", period_start="", within="", people="9999")
+        )
     elif kind == "alternative" and flows:
-        extra["transfers"].append(dict(flows[0], transfer_id="new", alternative_to=flows[0]["alternative_to"]
-                                       or flows[0]["transfer_id"], within="", people="7777", notes="x"))
+        extra["transfers"].append(
+            dict(
+                flows[0],
+                transfer_id="new",
+                alternative_to=flows[0]["alternative_to"] or flows[0]["transfer_id"],
+                within="",
+                people="7777",
+                notes="x",
+            )
+        )
     elif kind == "child" and flows:
         parent = flows[0]
-        extra["transfers"].append(dict(parent, transfer_id="new", within=parent["transfer_id"], people="1",
-                                       nationalities="SYR"))
+        extra["transfers"].append(
+            dict(parent, transfer_id="new", within=parent["transfer_id"], people="1", nationalities="SYR")
+        )
     elif kind == "stage" and tables["costs"]:
         root = tables["costs"][0]
-        extra["costs"].append(dict(root, cost_id="new", stage_of=root["stage_of"] or root["cost_id"],
-                                   period_end=root["period_end"]))
+        extra["costs"].append(
+            dict(root, cost_id="new", stage_of=root["stage_of"] or root["cost_id"], period_end=root["period_end"])
+        )
     assert _totals(extra) == before
 
 

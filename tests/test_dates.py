@@ -7,7 +7,7 @@ from datetime import date
 
 import edtf
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migration_deals.dates import bounds, parse
@@ -18,6 +18,7 @@ texts = st.builds(
 )
 
 
+@settings(deadline=None)  # correctness only: speed lives in benchmarks/
 @given(st.lists(texts, min_size=1, max_size=20))
 def test_intervals_match_the_edtf_library(values):
     lo, hi, bad = bounds(pd.Series(values, dtype=object))

@@ -53,6 +53,8 @@ def test_rule_literals_exist_in_the_schemas():
         "first",
         "date",
         "string",
+        "chain",
+        "min",
     }
     assert literals - internal - known == set()
 

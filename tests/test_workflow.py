@@ -188,8 +188,12 @@ def test_diff_finds_a_release_by_version_without_tags(tmp_path):
     assert subprocess.run(["git", "-C", str(clone), "tag"], capture_output=True, text=True).stdout == ""
     commit = release_commit("0.2.0", clone)
     assert commit is not None and release_commit("v0.2.0", clone) == commit
-    shown = subprocess.run(["git", "-C", str(clone), "show", f"{commit}:datapackage/datapackage.json"],
-                           capture_output=True, text=True, check=True).stdout
+    shown = subprocess.run(
+        ["git", "-C", str(clone), "show", f"{commit}:datapackage/datapackage.json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert json.loads(shown)["version"] == "0.2.0"
     old = checkout("0.2.0", clone)
     result = diff(old, clone / "datapackage")
@@ -209,8 +213,13 @@ def test_ids_are_kept_and_direction_stays_derivable():
         pytest.skip("needs a git checkout with full history")
     old = checkout("0.2.0", root)
     new = root / "datapackage"
-    keys = {"parties": "party_id", "sources": "source_id", "agreements": "agreement_id",
-            "transfers": "transfer_id", "costs": "cost_id"}
+    keys = {
+        "parties": "party_id",
+        "sources": "source_id",
+        "agreements": "agreement_id",
+        "transfers": "transfer_id",
+        "costs": "cost_id",
+    }
     rows = {}
     for name, key in keys.items():
         before = {r[key]: r for r in csv.DictReader((old / f"{name}.csv").open(encoding="utf-8", newline=""))}

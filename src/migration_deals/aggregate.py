@@ -148,8 +148,8 @@ def _group_range(
 ) -> Range | None:
     per_agreement: dict[str, Range] = {}
     for (agreement, _), part in rows.groupby(["agreement_id", "series"], sort=False):
-        r = series_range(part)
-        per_agreement[agreement] = per_agreement[agreement] + r if agreement in per_agreement else r
+        one = series_range(part)
+        per_agreement[agreement] = per_agreement[agreement] + one if agreement in per_agreement else one
 
     def node(a: str, seen: frozenset[str]) -> Range | None:
         own = per_agreement.get(a)
@@ -157,12 +157,12 @@ def _group_range(
         kids = [p for p in parts if p is not None]
         if not kids:
             return own
-        total = kids[0]
+        kid_sum = kids[0]
         for k in kids[1:]:
-            total = total + k
+            kid_sum = kid_sum + k
         if own is None:
-            return total
-        return Range(max(own.low, total.low), own.high + total.high)
+            return kid_sum
+        return Range(max(own.low, kid_sum.low), own.high + kid_sum.high)
 
     total: Range | None = None
     for a in sorted(agreements):

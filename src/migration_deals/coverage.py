@@ -38,9 +38,12 @@ def coverage(path: str | Path | None = None) -> dict[str, Any]:
             {
                 "agreement_id": aid,
                 "status": str(ag["status"]),
-                "parties": f"{ag['sending_party']}->{ag['receiving_party']}",
+                "parties": f"{ag['sending_party']}->{'*' if pd.isna(ag['receiving_party']) else ag['receiving_party']}",
                 "milestones": milestones,
-                "missing": [m for m in EXPECTED.get(str(ag["status"]), MILESTONES) if milestones[m] is None],
+                # a programme's milestones are its members'
+                "missing": []
+                if ag.get("level") == "programme"
+                else [m for m in EXPECTED.get(str(ag["status"]), MILESTONES) if milestones[m] is None],
                 "transfers": len(tr),
                 "transfer_alternatives": int(tr["alternative_to"].notna().sum()),
                 "costs": len(co),

@@ -422,7 +422,7 @@ def _prior_totals(prior: dict[str, np.ndarray], later: dict[str, np.ndarray], ho
     return acc[np.searchsorted(prior["hi"], later["lo"], side="left")]
 
 
-def _format_total(template: str, totals: dict[int, float], row: int) -> str:
+def _format_total(template: str, totals: dict[int, float] | np.ndarray, row: int) -> str:
     return template.format(totals[row])
 
 
@@ -646,7 +646,7 @@ def nesting(ctx: Context) -> list[Finding]:
             over,
             value,
             "within-exceeds",
-            lambda r, sums=sums: f"the rows inside this one add up to at least {sums[r]:.0f}, more than it can be",
+            partial(_format_total, "the rows inside this one add up to at least {:.0f}, more than it can be", sums),
         )
     return out
 
