@@ -71,6 +71,12 @@ def _summary(path: str | None) -> None:
     print("agreements by status: " + ", ".join(f"{k} {v}" for k, v in a["status"].value_counts().items() if v))
     pairs = a.groupby(["sending_party", "receiving_party"], observed=True).size()
     print(f"sending-receiving pairs: {len(pairs)}; transfer observations: {len(t)}; cost observations: {len(ds.costs)}")
+    counted = []
+    for movement in ("transferred", "intercepted", "turned_back", "returned", "onward"):
+        moved = ds.people_moved(by="programme", movement=movement)
+        if len(moved):
+            counted.append(f"{movement} {int(moved['people_low'].sum()):,}")
+    print("people, each counted once (lower bounds, all deals): " + ", ".join(counted))
 
 
 def _fmt(args: argparse.Namespace) -> int:
