@@ -173,7 +173,8 @@ def datasets(draw) -> dict[str, list[dict]]:
         span = (last - in_force).days
         total = 0
         # one figure per series and day: two on the same day would state one fact (figure-conflict)
-        offsets = draw(st.lists(st.integers(0, span), max_size=3, unique=True))
+        # every table has a row (empty-table): the first agreement always has a transfer and a cost
+        offsets = draw(st.lists(st.integers(0, span), min_size=1 if i == 0 else 0, max_size=3, unique=True))
         for j, offset in enumerate(offsets):
             d = in_force + timedelta(days=offset)
             people = draw(st.integers(0, 500))
@@ -200,7 +201,7 @@ def datasets(draw) -> dict[str, list[dict]]:
                     people=str(total + draw(st.integers(0, 50))),
                 )
             )
-        for j in range(draw(st.integers(0, 2))):
+        for j in range(draw(st.integers(1 if i == 0 else 0, 2))):
             d = in_force + timedelta(days=draw(st.integers(0, span)))
             amount = draw(
                 st.one_of(

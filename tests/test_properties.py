@@ -581,6 +581,34 @@ def m_zero_width(t):
     return [set_cell(t, "sources", 0, "title", "Re\u200bport") + ("text-hygiene", "error")]
 
 
+def m_date_range(t):
+    return [set_cell(t, "agreements", 0, "announced", "1850") + ("date-range", "error")]
+
+
+def m_empty_table(t):
+    t["costs"] = []
+    return [("costs.csv", 1, None, "empty-table", "error")]
+
+
+def m_bidi(t):
+    return [set_cell(t, "parties", 0, "name", "Ab\u202ec") + ("text-hygiene", "error")]
+
+
+def m_non_finite(t):
+    mut_agreement(t)
+    return [("costs.csv", mut_cost(t, amount="INF"), "amount", "non-finite", "error")]
+
+
+def m_overflowing_number(t):
+    mut_agreement(t)
+    return [("costs.csv", mut_cost(t, amount="1e999"), "amount", "non-finite", "error")]
+
+
+def m_out_of_range(t):
+    mut_agreement(t)
+    return [("transfers.csv", mut_transfer(t, 0, people="9" * 30), "people", "out-of-range", "error")]
+
+
 MUTATIONS: list[Callable] = [v for k, v in dict(globals()).items() if k.startswith("m_")]
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .package import bundled_path
 
 if TYPE_CHECKING:
+    from .files import Limits
     from .integrity import verify
     from .loading import Dataset, load
     from .report import DataPackageError, Finding, Report
@@ -36,6 +37,7 @@ __all__ = [
     "Transfer",
     "Cost",
     "bundled_path",
+    "Limits",
 ]
 
 __version__: str = json.loads(bundled_path().read_text(encoding="utf-8"))["version"]
@@ -53,6 +55,7 @@ _LAZY = {
     "Agreement": "models",
     "Transfer": "models",
     "Cost": "models",
+    "Limits": "files",
 }
 
 

@@ -65,6 +65,16 @@ def codebook_text(root: Path = ROOT) -> str:
         "the programme that groups them (`level` programme). The helpers `people_moved`, `money` and "
         "`cost_per_person` count each person and each sum once: see [aggregation.md](aggregation.md).",
         "",
+        "## Where this dataset is stricter than the Table Schema",
+        "",
+        "- Numbers are finite: `NaN`, `INF`, `-INF` and values that overflow a float are refused "
+        "(`non-finite`); integers fit in 64 bits (`out-of-range`).",
+        "- Dates lie between 1900 (`date-range`) and the package's `asOf` date (`future-date`).",
+        "- Every table has at least one row (`empty-table`).",
+        "- Files are UTF-8 CSV in the declared dialect; patterns are matched with RE2, so a pattern that "
+        "needs back-references or look-arounds is refused. Reading limits and the rest of the security "
+        "model are in [SECURITY.md](../SECURITY.md).",
+        "",
     ]
     for name in RESOURCES:
         schema = Schema.from_descriptor(

@@ -11,6 +11,7 @@ import csv
 import io
 from pathlib import Path
 
+from .files import Refused
 from .package import open_or_report
 from .report import Finding, Report
 
@@ -49,10 +50,10 @@ def format_package(path: str | Path | None = None, check: bool = False) -> tuple
         file = pkg.path_of(name)
         schema = pkg.schema(name)
         try:
-            data = file.read_bytes()
+            data = pkg.read(name)
             text = data.decode("utf-8-sig")
             new = canonical_text(text, schema.names, list(schema.primary_key))
-        except (OSError, UnicodeDecodeError, ValueError, csv.Error) as e:
+        except (Refused, OSError, UnicodeDecodeError, ValueError, csv.Error) as e:
             report.extend([Finding(pkg.display(name), None, None, "fmt-refused", f"not formatted: {e}", resource=name)])
             continue
         if new.encode("utf-8") != data:

@@ -7,10 +7,16 @@ import sys
 from collections.abc import Sequence
 
 
+def _limits(args: argparse.Namespace):  # noqa: ANN202
+    from .files import Limits
+
+    return Limits.parse(getattr(args, "limit", None) or [])
+
+
 def _validate(args: argparse.Namespace) -> int:
     from .validation import validate
 
-    report = validate(args.path)
+    report = validate(args.path, _limits(args))
     out = {"text": report.to_text, "json": report.to_json, "github": report.to_github}[args.format]()
     print(out)
     return report.exit_code(args.strict)
@@ -19,7 +25,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from .integrity import verify
 
-    report = verify(args.path)
+    report = verify(args.path, _limits(args))
     print(report.to_text() if report.findings else "verified: every file matches the hash and size stamped at release")
     return report.exit_code(strict=True)
 
@@ -38,12 +44,12 @@ def _info(args: argparse.Namespace) -> int:
     print(f"migration-deals {__version__}")
     print(f"data package: {pkg.descriptor.get('name', '?')} {pkg.version} (data as of {pkg.as_of})")
     print(f"location: {pkg.descriptor_path}")
+    from .columns import read_bytes, read_raw
+
     for name in pkg.resource_names:
-        try:
-            with open(pkg.path_of(name), "rb") as fh:
-                rows = max(sum(1 for _ in fh) - 1, 0)
-        except OSError:
-            rows = 0
+        data, _ = read_bytes(pkg, name)
+        raw = read_raw(data, pkg.display(name), name, pkg.limits)[0] if data is not None else None
+        rows = "?" if raw is None else str(len(raw.frame))
         print(f"  {name:<12} {rows:>8} rows  {pkg.resource(name)['path']}")
     if report.ok:
         _summary(args.path)
@@ -161,9 +167,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("path", nargs="?", help="datapackage.json or its folder (default: the bundled package)")
     p.add_argument("--format", choices=["text", "json", "github"], default="text")
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    limit_help = "raise a reading limit, NAME=N (file_bytes, descriptor_bytes, json_depth, cell_chars, columns)"
+    p.add_argument("--limit", action="append", metavar="NAME=N", help=limit_help)
     p.set_defaults(run=_validate)
     p = sub.add_parser("verify", help="prove that the files are the released files (sha256 and size)")
     p.add_argument("path", nargs="?")
+    p.add_argument("--limit", action="append", metavar="NAME=N", help=limit_help)
     p.set_defaults(run=_verify)
     p = sub.add_parser("info", help="version, resources, row counts, a summary and the validation result")
     p.add_argument("path", nargs="?")
@@ -188,6 +197,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--check", action="store_true", help="fail if a derived file is stale, write nothing")
     p.set_defaults(run=_build)
     args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):  # a report never crashes on a terminal that is not UTF-8
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        if getattr(args, "limit", None):
+            _limits(args)
+    except ValueError as e:
+        parser.error(str(e))
     try:
         return args.run(args)
     except KeyboardInterrupt:

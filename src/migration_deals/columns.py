@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .dates import DATE_UNIT, bounds
+from .files import Limits, Refused
 from .report import Finding
 from .schema import Field, Schema
+
+if TYPE_CHECKING:
+    from .package import Package
 
 TRUE_VALUES = ("true", "True", "TRUE", "1")
 FALSE_VALUES = ("false", "False", "FALSE", "0")
@@ -40,22 +44,23 @@ class RawTable:
         """Number of cells in each data row as written (pandas pads short rows, so we count)."""
 
 
-def read_bytes(path: Path, display: str, resource: str) -> tuple[bytes | None, list[Finding]]:
-    """A resource file's bytes, or the finding that says why it cannot be read."""
+def read_bytes(pkg: Package, name: str) -> tuple[bytes | None, list[Finding]]:
+    """A resource file's bytes, read safely, or the finding that says why it is not read."""
     try:
-        return path.read_bytes(), []
-    except FileNotFoundError:
-        message = "the descriptor names this file, but it does not exist"
-    except OSError as e:
-        message = f"the file cannot be read ({e.strerror})"
-    return None, [Finding(display, None, None, "missing-file", message, resource=resource)]
+        return pkg.read(name), []
+    except Refused as e:
+        message = "the descriptor names this file, but it does not exist" if e.rule == "missing-file" else str(e)
+        return None, [Finding(pkg.display(name), None, None, e.rule, message, resource=name)]
 
 
-def read_raw(data: bytes, display: str, resource: str) -> tuple[RawTable | None, list[Finding]]:
+def read_raw(
+    data: bytes, display: str, resource: str, limits: Limits | None = None
+) -> tuple[RawTable | None, list[Finding]]:
     """Parse a CSV file's bytes once, as text; report what stops it being read at all."""
+    limits = limits or Limits()
 
     def fail(rule: str, message: str, line: int | None = None) -> tuple[None, list[Finding]]:
-        return None, [Finding(display, line, None, rule, message, resource=resource)]
+        return None, findings + [Finding(display, line, None, rule, message, resource=resource)]
 
     findings: list[Finding] = []
     if data.startswith(b"\xef\xbb\xbf"):
@@ -77,10 +82,17 @@ def read_raw(data: bytes, display: str, resource: str) -> tuple[RawTable | None,
         return fail(
             "encoding-error",
             f"the file is not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded; save it as UTF-8",
-            data.count(b"\n", 0, e.start) + 1,
+            line_of(data, e.start),
         )
     if not text.strip():
         return fail("blank-header", "the file is empty: it needs at least a header row", 1)
+    open_quote = _unterminated_quote(data)
+    if open_quote is not None:
+        return fail(
+            "csv-error",
+            "a quoted cell starts here and is never closed (the file ends inside it); close the quote",
+            line_of(data, open_quote),
+        )
     try:
         frame = pd.read_csv(
             io.BytesIO(data),
@@ -99,11 +111,18 @@ def read_raw(data: bytes, display: str, resource: str) -> tuple[RawTable | None,
             return fail(
                 "extra-cell",
                 f"row has {m[3]} cells but the header has {m[1]}; quote cells that contain commas",
-                int(m[2]),
+                _record_line(data, int(m[2])),
             )
-        return fail("csv-error", f"the file is not valid CSV: {e}")
-    except (pd.errors.EmptyDataError, ValueError) as e:
-        return fail("csv-error", f"the file is not valid CSV: {e}")
+        m = re.search(r"(?:line|row) (\d+)", str(e))
+        return fail("csv-error", "the file is not valid CSV", _record_line(data, int(m[1])) if m else 1)
+    except (pd.errors.EmptyDataError, ValueError, OverflowError, MemoryError):
+        return fail("csv-error", "the file is not valid CSV", 1)
+    if frame.shape[1] > limits.columns:
+        return fail(
+            "too-many-columns",
+            f"the file has {frame.shape[1]:,} columns, more than the limit of {limits.columns:,}",
+            1,
+        )
     header = [str(v) for v in frame.iloc[0].tolist()]
     body = frame.iloc[1:].reset_index(drop=True)
     for i in body.columns:  # the header's labels are not values of the column
@@ -111,27 +130,91 @@ def read_raw(data: bytes, display: str, resource: str) -> tuple[RawTable | None,
     body.columns = range(body.shape[1])
     n = len(body)
     lines, cells = _shape(data, n)
+    big = _oversized(body, header, lines, display, resource, limits.cell_chars)
+    if big:
+        return None, findings + big
     return RawTable(body, header, lines, cells), findings
+
+
+def line_of(data: bytes, at: int) -> int:
+    """Physical line of a byte offset: LF, CRLF and a bare CR each end a line."""
+    head = data[:at]
+    return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+
+
+def _record_line(data: bytes, record: int) -> int:
+    """Physical line where the parser's 1-based record number `record` starts (the header is record 1)."""
+    lines, _ = _shape(data, max(record, 1))
+    return int(lines[record - 2]) if 2 <= record <= len(lines) + 1 else 1
+
+
+def _unterminated_quote(data: bytes) -> int | None:
+    """Offset of the quote that opens a cell the file never closes, or None."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(arr == 34)
+    if len(quotes) % 2 == 0:
+        return None
+    k = len(quotes) - 1  # the last opening quote, stepping back over escaped pairs ("")
+    while k >= 2 and quotes[k] == quotes[k - 1] + 1:
+        k -= 2
+    return int(quotes[k])
+
+
+def _oversized(
+    body: pd.DataFrame, header: list[str], lines: np.ndarray, display: str, resource: str, limit: int
+) -> list[Finding]:
+    """A finding for each cell longer than the limit (the first 100), with a short excerpt."""
+    out: list[Finding] = []
+    for i in body.columns:
+        cats = body[i].cat.categories
+        if not len(cats):
+            continue
+        long = np.flatnonzero(cats.str.len().to_numpy() > limit)
+        if not len(long):
+            continue
+        rows = np.flatnonzero(np.isin(body[i].cat.codes.to_numpy(), long))
+        for r in rows[: 100 - len(out)]:
+            value = str(body[i].iat[r])
+            out.append(
+                Finding(
+                    display,
+                    int(lines[r]),
+                    header[i] if i < len(header) else None,
+                    "cell-too-large",
+                    f"the cell has {len(value):,} characters, more than the limit of {limit:,}",
+                    value,
+                    resource,
+                )
+            )
+        if len(out) >= 100:
+            break
+    return out
 
 
 def _shape(data: bytes, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Physical line and cell count of each data row, in one vectorised pass over the bytes.
 
-    A comma or line break counts only outside quotes: where the number of quote
-    characters before it is even (an escaped quote adds two, keeping the parity).
+    LF, CRLF and a bare CR each end a line. A comma or line break counts only outside quotes:
+    where the number of quote characters before it is even (an escaped quote adds two, keeping
+    the parity).
     """
     arr = np.frombuffer(data, dtype=np.uint8)
-    breaks = np.flatnonzero(arr == 10)
+    lf, cr = arr == 10, arr == 13
+    cr_before_lf = np.zeros(len(arr), dtype=bool)
+    cr_before_lf[:-1] = cr[:-1] & lf[1:]
+    breaks = np.flatnonzero(lf | (cr & ~cr_before_lf))
     ends, commas = breaks, np.flatnonzero(arr == 44)
     if b'"' in data:
         quotes = np.flatnonzero(arr == 34)
         ends = ends[(np.searchsorted(quotes, ends) & 1) == 0]
         commas = commas[(np.searchsorted(quotes, commas) & 1) == 0]
-    if len(arr) and arr[-1] != 10:
+    if len(arr) and not (lf[-1] or cr[-1]):
         ends = np.append(ends, len(arr))
     starts = np.concatenate([[0], ends[:-1] + 1])
     per_record = np.bincount(np.searchsorted(ends, commas), minlength=len(ends))
-    length = ends - starts - (arr[np.maximum(ends - 1, 0)] == 13)
+    before = np.maximum(ends - 1, 0)
+    crlf = (ends < len(arr)) & (arr[np.minimum(ends, len(arr) - 1)] == 10) & (arr[before] == 13) & (ends > starts)
+    length = ends - starts - crlf
     cells = np.where(length > 0, per_record + 1, 0)
     lines = np.searchsorted(breaks, starts) + 1
     return lines[1 : n + 1], cells[1 : n + 1]
@@ -145,6 +228,24 @@ def per_unique(values: pd.Series, func: Callable[[str], Any], dtype: Any = objec
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
     out = np.array([func(u) for u in uniques], dtype=dtype)
     return out[codes] if len(out) else np.zeros(len(codes), dtype=dtype)
+
+
+INT64 = (-(2**63), 2**63 - 1)
+"""Integers this library holds (pandas Int64); the Table Schema sets no bound, this dataset does."""
+
+
+def _inf(s: str) -> str:
+    return {"INF": "inf", "+INF": "inf", "-INF": "-inf"}.get(s, s)
+
+
+def out_of_range(field: Field, text: pd.Series) -> np.ndarray:
+    """Values of the right syntax that this dataset cannot hold: integers beyond 64 bits, and numbers that
+    are NaN, infinite or overflow a float (amounts and counts cannot be any of these)."""
+    if field.type == "integer":
+        return per_unique(text, lambda s: bool(_INTEGER.fullmatch(s)) and not INT64[0] <= int(s) <= INT64[1], bool)
+    if field.type == "number":
+        return per_unique(text, lambda s: bool(_NUMBER.fullmatch(s)) and not math.isfinite(float(_inf(s))), bool)
+    return np.zeros(len(text), dtype=bool)
 
 
 def _bool(text: str) -> Any:
@@ -165,15 +266,14 @@ def parse(field: Field, text: pd.Series) -> tuple[pd.Series, pd.Series]:
     index = text.index
     if field.type == "integer":
         ok = per_unique(text, lambda s: s == "" or _INTEGER.fullmatch(s) is not None, bool)
-        values = pd.to_numeric(text.astype(object).where(ok & present.to_numpy(), None), errors="coerce")
+        fits = per_unique(text, lambda s: _INTEGER.fullmatch(s) is None or INT64[0] <= int(s) <= INT64[1], bool)
+        use = ok & fits & present.to_numpy()
+        values = pd.to_numeric(text.astype(object).where(use, None), errors="coerce")
         return values.astype("Int64"), pd.Series(~ok, index=index)
     if field.type == "number":
         ok = per_unique(text, lambda s: s == "" or _NUMBER.fullmatch(s) is not None, bool)
-        clean = (
-            text.astype(object)
-            .where(ok & present.to_numpy(), None)
-            .replace({"INF": "inf", "+INF": "inf", "-INF": "-inf"})
-        )
+        finite = per_unique(text, lambda s: _NUMBER.fullmatch(s) is None or math.isfinite(float(_inf(s))), bool)
+        clean = text.astype(object).where(ok & finite & present.to_numpy(), None)
         return pd.to_numeric(clean, errors="coerce").astype("Float64"), pd.Series(~ok, index=index)
     if field.type == "boolean":
         parsed = per_unique(text, _bool)

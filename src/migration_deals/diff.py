@@ -109,7 +109,7 @@ def bump(old: str, new: str) -> str:
 
 
 def _rows(pkg: Package, name: str) -> tuple[list[str], dict[str, dict[str, str]]]:
-    text = pkg.path_of(name).read_text(encoding="utf-8-sig")
+    text = pkg.read(name).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     key = list(pkg.schema(name).primary_key) or list(rows[0].keys())[:1] if rows else []
     return key, {"|".join(r.get(k, "") for k in key): r for r in rows}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from .files import Limits
 from .package import Package, open_or_report
 from .report import Finding, Report
 
@@ -38,19 +39,11 @@ def check(pkg: Package, name: str, data: bytes | None = None) -> list[Finding]:
             )
         ]
     if data is None:
-        try:
-            data = pkg.path_of(name).read_bytes()
-        except OSError:
-            return [
-                Finding(
-                    display,
-                    None,
-                    None,
-                    "missing-file",
-                    "the descriptor names this file, but it does not exist",
-                    resource=name,
-                )
-            ]
+        from .columns import read_bytes
+
+        data, found = read_bytes(pkg, name)
+        if data is None:
+            return found
     out = []
     if "bytes" in resource and resource["bytes"] != len(data):
         out.append(
@@ -78,10 +71,10 @@ def check(pkg: Package, name: str, data: bytes | None = None) -> list[Finding]:
     return out
 
 
-def verify(path: str | Path | None = None) -> Report:
+def verify(path: str | Path | None = None, limits: Limits | None = None) -> Report:
     """Prove that a package's files (the installed, bundled one by default) are the released files."""
     report = Report()
-    pkg = open_or_report(path, report)
+    pkg = open_or_report(path, report, limits)
     if pkg is None:
         return report
     for name in pkg.resource_names:

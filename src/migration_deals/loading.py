@@ -15,10 +15,11 @@ import pandas as pd
 
 from .columns import FALSE_VALUES, TRUE_VALUES
 from .dates import DATE_UNIT, bounds_of_columns
+from .files import Limits
 from .package import Package, open_or_report
 from .report import DataPackageError, Report
 from .schema import Schema
-from .validation import check_integrity, check_tables, read_all
+from .validation import _as_of, check_integrity, check_tables, read_all
 
 
 @dataclass
@@ -174,17 +175,19 @@ def _read_typed(data: bytes, schema: Schema) -> pd.DataFrame:
     return frame
 
 
-def load(path: str | Path | None = None, verify: bool = True) -> Dataset:
+def load(path: str | Path | None = None, verify: bool = True, limits: Limits | None = None) -> Dataset:
     """Load a data package (the bundled one by default) as typed DataFrames.
 
     A released package (every file matches the hash stamped in its descriptor)
-    is read straight into typed columns. Any other package is checked against
-    its schemas first, and `DataPackageError` lists every value that does not
-    fit, since loading it would drop or coerce that value. A file that differs
-    from its stamped hash is refused unless ``verify=False``.
+    is read straight into typed columns. Any other package is validated first,
+    both layers, and `DataPackageError` lists every error: `load` never accepts
+    what `validate` rejects. A file that differs from its stamped hash is refused
+    unless ``verify=False``. `limits` bounds what is read (see SECURITY.md).
     """
+    from . import rules
+
     report = Report()
-    pkg = open_or_report(path, report)
+    pkg = open_or_report(path, report, limits)
     if pkg is None:
         raise DataPackageError(report) from None
     files = read_all(pkg, report)
@@ -201,8 +204,12 @@ def load(path: str | Path | None = None, verify: bool = True) -> Dataset:
         }
         return Dataset(frames, pkg)
     report = Report()
+    as_of = _as_of(pkg, report)
     tables = check_tables(pkg, files, report)
     if report.errors or len(tables) != len(pkg.resource_names):
+        raise DataPackageError(report)
+    report.extend(rules.check(tables, as_of))
+    if report.errors:
         raise DataPackageError(report)
     frames = {name: _with_date_bounds(t.typed, t.schema) for name, t in tables.items()}
     return Dataset(frames, pkg)

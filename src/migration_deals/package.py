@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .files import Limits, Refused, excerpt, read_inside
 from .report import Finding, Report
 from .schema import Schema
 
@@ -66,6 +67,7 @@ class Package:
     descriptor: dict[str, Any]
     base: Path
     descriptor_path: Path
+    limits: Limits = field(default_factory=Limits)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -100,6 +102,10 @@ class Package:
     def path_of(self, name: str) -> Path:
         return self.base / self.resource(name)["path"]
 
+    def read(self, name: str) -> bytes:
+        """A resource file's bytes, read safely (see `files.read_inside`); raises `files.Refused`."""
+        return read_inside(self.path_of(name), self.base, self.limits.file_bytes)
+
     def display(self, name: str) -> str:
         """How findings name a resource's file: the path as the descriptor gives it."""
         return str(Path(self.display_base) / self.resource(name)["path"])
@@ -118,21 +124,34 @@ def _fail(path: Path | str, rule: str, message: str, field: str | None = None) -
     return UnusablePackage(Finding(str(path), None, field, rule, message))
 
 
-def open_package(path: str | Path | None = None) -> Package:
+def open_package(path: str | Path | None = None, limits: Limits | None = None) -> Package:
     """Read and check a descriptor; raise `UnusablePackage` with one clear finding if it is unusable."""
+    limits = limits or Limits()
     if path is None:
         p = bundled_path()
     else:
         text = str(path)
         if "://" in text:
-            raise _fail(text, "remote-path", "only local data packages can be read; download it first")
+            raise _fail(excerpt(text) or "", "remote-path", "only local data packages can be read; download it first")
+        if "\x00" in text:
+            raise _fail(excerpt(text) or "", "unsafe-path", "the path holds a NUL byte")
         p = Path(path)
-        if p.is_dir():
-            p = p / DESCRIPTOR
-    if not p.is_file():
-        raise _fail(p, "missing-file", "no data package here: expected a datapackage.json or a folder holding one")
+        try:
+            if p.is_dir():
+                p = p / DESCRIPTOR
+        except OSError:
+            pass
     try:
-        descriptor = json.loads(p.read_text(encoding="utf-8"))
+        data = read_inside(p, p.parent, limits.descriptor_bytes)
+    except Refused as e:
+        message = (
+            "no data package here: expected a datapackage.json or a folder holding one"
+            if e.rule == "missing-file"
+            else f"the descriptor is not read: {e}"
+        )
+        raise _fail(p, e.rule, message) from None
+    try:
+        descriptor = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as e:
         raise _fail(p, "encoding-error", f"the descriptor is not UTF-8 ({e.reason} at byte {e.start})") from None
     except json.JSONDecodeError as e:
@@ -145,14 +164,29 @@ def open_package(path: str | Path | None = None) -> Package:
                 f"the descriptor is not valid JSON: {e.msg} (column {e.colno})",
             )
         ) from None
+    except RecursionError:
+        raise _fail(p, "descriptor-error", f"the descriptor nests deeper than {limits.json_depth} levels") from None
+    if _depth(descriptor) > limits.json_depth:
+        raise _fail(p, "descriptor-error", f"the descriptor nests deeper than {limits.json_depth} levels")
     _check_descriptor(descriptor, p)
-    return Package(descriptor, p.parent, p)
+    return Package(descriptor, p.parent, p, limits)
 
 
-def open_or_report(path: str | Path | None, report: Report) -> Package | None:
+def _depth(value: Any) -> int:
+    """Deepest nesting of lists and objects, found without recursion."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            todo += [(v, depth + 1) for v in (item.values() if isinstance(item, dict) else item)]
+    return deepest
+
+
+def open_or_report(path: str | Path | None, report: Report, limits: Limits | None = None) -> Package | None:
     """`open_package`, but an unusable package becomes the report's one finding (and None)."""
     try:
-        return open_package(path)
+        return open_package(path, limits)
     except UnusablePackage as e:
         report.extend([e.finding])
         report.usable = False
@@ -165,38 +199,184 @@ def _check_descriptor(d: Any, p: Path) -> None:
     seen: set[str] = set()
     for i, r in enumerate(d["resources"]):
         where = f"resources[{i}]"
-        if not isinstance(r, dict) or not isinstance(r.get("name"), str):
+        if not isinstance(r, dict) or not isinstance(r.get("name"), str) or not r["name"]:
             raise _fail(p, "descriptor-error", f"{where} must be an object with a 'name'")
+        name = excerpt(r["name"], 60)
         if r["name"] in seen:
-            raise _fail(p, "descriptor-error", f"resource name {r['name']!r} appears twice")
+            raise _fail(p, "descriptor-error", f"resource name {name!r} appears twice")
         seen.add(r["name"])
         rp = r.get("path")
         if not isinstance(rp, str) or not rp:
-            raise _fail(p, "descriptor-error", f"{where} ({r['name']}) must have a 'path' string")
-        if "://" in rp or rp.startswith(("/", "\\")) or ".." in Path(rp).parts or ":" in rp:
+            raise _fail(p, "descriptor-error", f"{where} ({name}) must have a 'path' string")
+        if "://" in rp or rp.startswith(("/", "\\")) or ".." in Path(rp).parts or ":" in rp or "\x00" in rp:
             raise _fail(
-                p, "unsafe-path", f"resource {r['name']!r} path {rp!r} must be a relative path inside the package"
+                p,
+                "unsafe-path",
+                f"resource {name!r} path {excerpt(rp, 80)!r} must be a relative path inside the package",
             )
+        encoding = r.get("encoding", "utf-8")
+        if not isinstance(encoding, str) or encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+            raise _fail(
+                p,
+                "descriptor-error",
+                f"resource {name!r} declares encoding {excerpt(str(encoding), 40)!r}; every file is read as UTF-8, "
+                "so declare utf-8 (or nothing)",
+            )
+        if r.get("format", "csv") != "csv":
+            raise _fail(p, "descriptor-error", f"resource {name!r} must be a CSV file (format csv)")
         _check_dialect(r, p)
         schema = r.get("schema")
-        if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+        if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) or not schema["fields"]:
+            raise _fail(p, "descriptor-error", f"resource {name!r} must carry an inline 'schema' with a 'fields' list")
+        _check_fields(schema, name, p)
+        try:
+            Schema.from_descriptor(r["name"], schema)
+        except (KeyError, TypeError, AttributeError, ValueError) as e:
             raise _fail(
-                p, "descriptor-error", f"resource {r['name']!r} must carry an inline 'schema' with a 'fields' list"
+                p, "descriptor-error", f"resource {name!r} has a malformed schema ({excerpt(str(e), 80)})"
+            ) from None
+    for r in d["resources"]:
+        _check_keys(r, {x["name"]: x["schema"] for x in d["resources"]}, p)
+
+
+TYPES = ("string", "integer", "number", "boolean", "date")
+CONSTRAINTS = {
+    "required": (bool,),
+    "unique": (bool,),
+    "enum": (list,),
+    "pattern": (str,),
+    "minimum": (int, float),
+    "maximum": (int, float),
+    "exclusiveMinimum": (int, float),
+}
+"""The constraints this library checks, and the JSON types their values may have."""
+
+
+def _check_fields(schema: dict[str, Any], resource: str | None, p: Path) -> None:
+    """Every field has a readable name, a type this library reads, and constraints it checks, well typed."""
+    from .patterns import PatternError, compile_pattern
+
+    names: set[str] = set()
+    for j, f in enumerate(schema["fields"]):
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not f["name"]:
+            raise _fail(p, "descriptor-error", f"resource {resource!r} field {j} must be an object with a 'name'")
+        name = excerpt(f["name"], 60)
+        if f["name"] in names:
+            raise _fail(p, "descriptor-error", f"resource {resource!r} has two fields named {name!r}")
+        names.add(f["name"])
+        kind = f.get("type", "string")
+        if kind not in TYPES:
+            raise _fail(
+                p,
+                "descriptor-error",
+                f"resource {resource!r} field {name!r} has type {excerpt(str(kind), 40)!r}, "
+                f"which this library does not read ({', '.join(TYPES)})",
             )
-        for j, f in enumerate(schema["fields"]):
-            if not isinstance(f, dict) or not isinstance(f.get("name"), str):
-                raise _fail(p, "descriptor-error", f"resource {r['name']!r} field {j} must be an object with a 'name'")
-            if f.get("type", "string") not in ("string", "integer", "number", "boolean", "date"):
+        if f.get("format", "default") != "default":
+            raise _fail(p, "descriptor-error", f"resource {resource!r} field {name!r}: only the default format is read")
+        for key, kind_ in (
+            ("edtf", bool),
+            ("enumDescriptions", dict),
+            ("nonIsoCodes", dict),
+            ("formerDirection", dict),
+        ):
+            if (
+                key in f
+                and not isinstance(f[key], kind_)
+                or isinstance(f.get(key), dict)
+                and not all(isinstance(v, str) for v in f[key].values())
+            ):
                 raise _fail(
                     p,
                     "descriptor-error",
-                    f"resource {r['name']!r} field {f['name']!r} has type {f.get('type')!r}, "
-                    "which this library does not read (string, integer, number, boolean, date)",
+                    f"resource {resource!r} field {name!r}: {key} must be "
+                    + ("true or false" if kind_ is bool else "an object of strings"),
                 )
-        try:
-            Schema.from_descriptor(r["name"], schema)
-        except (KeyError, TypeError, AttributeError) as e:
-            raise _fail(p, "descriptor-error", f"resource {r['name']!r} has a malformed schema ({e})") from None
+        constraints = f.get("constraints", {})
+        if not isinstance(constraints, dict):
+            raise _fail(p, "descriptor-error", f"resource {resource!r} field {name!r}: constraints must be an object")
+        for key, value in constraints.items():
+            allowed = CONSTRAINTS.get(key)
+            if allowed is None:
+                raise _fail(
+                    p,
+                    "descriptor-error",
+                    f"resource {resource!r} field {name!r} has constraint {excerpt(str(key), 40)!r}, which this "
+                    f"library does not check ({', '.join(CONSTRAINTS)})",
+                )
+            numeric = key in ("minimum", "maximum", "exclusiveMinimum")
+            bad_type = not isinstance(value, allowed) or isinstance(value, bool) and bool not in allowed
+            if numeric and not bad_type and (kind not in ("integer", "number") or not abs(value) <= 1e300):
+                bad_type = True
+            if key == "enum" and not bad_type and not all(isinstance(v, str) for v in value):
+                bad_type = True
+            if bad_type:
+                want = (
+                    "a finite number on an integer or number field"
+                    if numeric
+                    else " or ".join(t.__name__ for t in allowed)
+                )
+                raise _fail(
+                    p,
+                    "descriptor-error",
+                    f"resource {resource!r} field {name!r}: constraint {key} must be {want}, "
+                    f"not {excerpt(json.dumps(value), 40)}",
+                )
+            if key == "pattern":
+                try:
+                    compile_pattern(value)
+                except PatternError as e:
+                    raise _fail(p, "descriptor-error", f"resource {resource!r} field {name!r}: pattern {e}") from None
+    missing = schema.get("missingValues", [""])
+    if not isinstance(missing, list) or not all(isinstance(v, str) for v in missing):
+        raise _fail(p, "descriptor-error", f"resource {resource!r}: missingValues must be a list of strings")
+
+
+def _names(value: Any) -> list[str] | None:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return value
+    return None
+
+
+def _check_keys(r: dict[str, Any], schemas: dict[str, dict[str, Any]], p: Path) -> None:
+    """Primary and foreign keys name fields and resources that exist."""
+    name = excerpt(r["name"], 60)
+    schema = r["schema"]
+    fields_ = {f["name"] for f in schema["fields"]}
+    if "primaryKey" in schema:
+        pk = _names(schema["primaryKey"])
+        if pk is None or not set(pk) <= fields_:
+            raise _fail(
+                p,
+                "descriptor-error",
+                f"resource {name!r}: primaryKey {excerpt(json.dumps(schema['primaryKey']), 60)} must name its fields",
+            )
+    keys = schema.get("foreignKeys", [])
+    if not isinstance(keys, list):
+        raise _fail(p, "descriptor-error", f"resource {name!r}: foreignKeys must be a list")
+    for fk in keys:
+        shown = excerpt(json.dumps(fk), 80)
+        ref = fk.get("reference") if isinstance(fk, dict) else None
+        own = _names(fk.get("fields")) if isinstance(fk, dict) else None
+        target = ref.get("resource", "") if isinstance(ref, dict) else None
+        theirs = _names(ref.get("fields")) if isinstance(ref, dict) else None
+        if own is None or theirs is None or not isinstance(target, str) or len(own) != len(theirs):
+            raise _fail(p, "descriptor-error", f"resource {name!r}: foreign key {shown} is malformed")
+        if not set(own) <= fields_:
+            raise _fail(p, "descriptor-error", f"resource {name!r}: foreign key {shown} names a field it lacks")
+        other = schema if target == "" else schemas.get(target)
+        if other is None:
+            raise _fail(
+                p,
+                "descriptor-error",
+                f"resource {name!r}: foreign key {shown} refers to a resource that does not exist",
+            )
+        if not set(theirs) <= {f["name"] for f in other["fields"]}:
+            raise _fail(
+                p, "descriptor-error", f"resource {name!r}: foreign key {shown} refers to a field that does not exist"
+            )
 
 
 def _check_dialect(r: dict[str, Any], p: Path) -> None:

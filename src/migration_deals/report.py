@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+MAX_MESSAGE = 600
+"""Longest message or path a finding carries, in characters."""
 
 
 @dataclass(frozen=True, order=True)
@@ -33,6 +35,17 @@ class Finding:
     """The offending value as written in the file."""
     resource: str | None = None
     severity: Severity = "error"
+
+    def __post_init__(self) -> None:
+        # a report never carries more than a short, escaped excerpt of what a file holds
+        from .files import excerpt
+
+        if self.value is not None:
+            object.__setattr__(self, "value", excerpt(str(self.value)))
+        object.__setattr__(self, "message", excerpt(self.message, MAX_MESSAGE) or "")
+        object.__setattr__(self, "path", excerpt(self.path, MAX_MESSAGE) or "")
+        if self.field is not None:
+            object.__setattr__(self, "field", excerpt(self.field, 80))
 
     def to_text(self) -> str:
         place = self.path + (f":{self.line}" if self.line else "")
@@ -115,7 +128,8 @@ class DataPackageError(Exception):
 
     def __init__(self, report: Report) -> None:
         self.report = report
-        shown = report.sorted()[:20]
-        more = len(report.errors) - len(shown)
+        errors = [f for f in report.sorted() if f.severity == "error"]
+        shown = errors[:20]
+        more = len(errors) - len(shown)
         lines = [f.to_text() for f in shown] + ([f"... and {more} more"] if more > 0 else [])
         super().__init__("the data package has errors:\n" + "\n".join(lines))

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ import pandas as pd
 from .columns import per_unique
 from .dates import bounds
 from .figures import in_cycle, interval, overlaps
+from .patterns import compile_pattern
 from .report import Finding, Severity
 from .tableschema import CheckedTable
 
@@ -31,7 +33,7 @@ PER_TIME = ("day", "month", "year")
 SERIES = ("agreement_id", "movement", "population", "nationalities", "voluntary")
 LOWER_BOUND = ("exact", "at_least")
 UPPER_BOUND = ("exact", "at_most")
-_BAD_TEXT = re.compile(r"^\s|\s$|[\x00-\x1f\x7f\u200b-\u200f\u2028\u2029\u2060\ufeff]|^[=+\-@]")
+_BAD_TEXT = re.compile(r"^\s|\s$|[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|^[=+\-@]")
 
 
 @dataclass
@@ -74,7 +76,7 @@ def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     return a.to_numpy(dtype=object) == b.to_numpy(dtype=object)
 
 
-def _matches(rx: re.Pattern[str], value: str) -> bool:
+def _matches(rx: Any, value: str) -> bool:
     return bool(value) and rx.fullmatch(value) is not None
 
 
@@ -137,7 +139,7 @@ def real_dates(ctx: Context) -> list[Finding]:
         for f in t.schema.fields:
             if f.edtf:
                 text = t.text[f.name]
-                rx = re.compile(f.pattern or "")
+                rx = compile_pattern(f.pattern or "")
                 shaped = per_unique(text, partial(_matches, rx), bool)
                 _, _, bad = ctx.bounds(res, f.name)
                 out += ctx.findings(
@@ -174,6 +176,41 @@ def future_dates(ctx: Context) -> list[Finding]:
                 f"lies after the data package's asOf date {ctx.as_of.isoformat()}",
             )
     return out
+
+
+EARLIEST = date(1900, 1, 1)
+"""No date in this dataset lies before this day (the Table Schema sets no bound; the codebook says so)."""
+
+
+def date_range(ctx: Context) -> list[Finding]:
+    """No date lies before 1900: the deals this dataset records are modern, so an older year is a typo."""
+    out: list[Finding] = []
+    limit = pd.Timestamp(EARLIEST)
+    for res, t in ctx.tables.items():
+        for f in t.schema.fields:
+            if f.edtf:
+                _, hi, _ = ctx.bounds(res, f.name)
+            elif f.type == "date":
+                hi = t.typed[f.name]
+            else:
+                continue
+            out += ctx.findings(
+                res,
+                (hi < limit).fillna(False).to_numpy(),
+                f.name,
+                "date-range",
+                f"lies before {EARLIEST.year}, earlier than any date this dataset holds; check the year",
+            )
+    return out
+
+
+def empty_tables(ctx: Context) -> list[Finding]:
+    """Every table has at least one row: a file cut down to its header would lose the data silently."""
+    return [
+        Finding(t.display, 1, None, "empty-table", "the table has a header but no rows", None, res)
+        for res, t in ctx.tables.items()
+        if len(t.text) == 0
+    ]
 
 
 def _before(ctx: Context, res: str, a: str, b: str) -> np.ndarray:
@@ -841,7 +878,8 @@ def sources_used(ctx: Context) -> list[Finding]:
 
 
 def clean_text(ctx: Context) -> list[Finding]:
-    """Text has no outer spaces, control or zero-width characters, and no spreadsheet formula prefix."""
+    """Text has no outer spaces, control, zero-width or bidirectional-override characters, and no spreadsheet
+    formula prefix."""
     out: list[Finding] = []
     for res, t in ctx.tables.items():
         for f in t.schema.fields:
@@ -853,7 +891,7 @@ def clean_text(ctx: Context) -> list[Finding]:
                 bad,
                 f.name,
                 "text-hygiene",
-                "remove spaces at either end, line breaks, control or zero-width characters, "
+                "remove spaces at either end, line breaks, control, zero-width or bidirectional characters, "
                 "and a leading =, +, - or @ (spreadsheets run those as formulas)",
             )
     return out
@@ -863,6 +901,8 @@ RULES: dict[Callable[[Context], list[Finding]], tuple[str, ...]] = {
     codes: ("party-code", "currency-code", "language-code", "nationality-code"),
     real_dates: ("date-invalid",),
     future_dates: ("future-date",),
+    date_range: ("date-range",),
+    empty_tables: ("empty-table",),
     milestone_order: ("date-order",),
     status_dates: ("status-dates",),
     party_pairs: ("same-party", "payee-missing"),
@@ -898,6 +938,17 @@ def check(tables: dict[str, CheckedTable], as_of: date) -> list[Finding]:
                     "rule-skipped",
                     f"rule {rule.__name__} needs field {e.args[0]!r}, which this package's schema lacks",
                     severity="warning",
+                )
+            )
+        except Exception as e:  # noqa: BLE001 (a report, never a traceback, whatever the input)
+            out.append(
+                Finding(
+                    "datapackage.json",
+                    None,
+                    None,
+                    "rule-failed",
+                    f"rule {rule.__name__} could not run on this package ({type(e).__name__}); "
+                    "check the schema against the codebook",
                 )
             )
     return out

@@ -6,13 +6,13 @@ them to it. They run on whole columns, once per distinct value where it helps.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .columns import RawTable, parse, per_unique, text_columns
+from .columns import RawTable, out_of_range, parse, per_unique, text_columns
+from .patterns import compile_pattern
 from .report import Finding
 from .schema import Field, Schema
 
@@ -192,9 +192,18 @@ def _field_findings(
         return out
     if f.type != "string":
         out += cells(bad, "type-error", f"is not a valid {f.type}: {_TYPE_HINTS[f.type]}")
+    if f.type in ("integer", "number"):  # this dataset is stricter than the Table Schema here
+        wide = out_of_range(f, col) & present
+        rule, why = (
+            ("out-of-range", "is an integer beyond 64 bits, which this dataset cannot hold")
+            if f.type == "integer"
+            else ("non-finite", "is not a finite number (NaN, INF or too large); amounts and counts must be finite")
+        )
+        out += cells(wide, rule, why)
+        bad = bad | wide
     ok = present & ~bad
     if f.pattern is not None and f.type == "string":
-        rx = re.compile(f.pattern)
+        rx = compile_pattern(f.pattern)  # RE2: linear time, checked when the descriptor was read
         match = per_unique(col, lambda s: s == "" or rx.fullmatch(s) is not None, bool)
         out += cells(ok & ~match, "pattern", EDTF_HINT if f.edtf else f"must match the pattern {f.pattern}")
     if f.type in ("integer", "number"):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import integrity
 from .columns import read_bytes, read_raw
+from .files import Limits
 from .package import Package, open_or_report
 from .report import Finding, Report
 from .tableschema import CheckedTable, check_foreign_keys, check_table
@@ -17,7 +18,7 @@ def read_all(pkg: Package, report: Report) -> dict[str, bytes]:
     """Every resource file's bytes, read once; files that cannot be read are reported and left out."""
     out: dict[str, bytes] = {}
     for name in pkg.resource_names:
-        data, found = read_bytes(pkg.path_of(name), pkg.display(name), name)
+        data, found = read_bytes(pkg, name)
         report.extend(found)
         if data is not None:
             out[name] = data
@@ -37,7 +38,7 @@ def check_tables(pkg: Package, files: dict[str, bytes], report: Report) -> dict[
     for name, data in files.items():
         display = pkg.display(name)
         schema = pkg.schema(name)
-        raw, found = read_raw(data, display, name)
+        raw, found = read_raw(data, display, name, pkg.limits)
         report.extend(found)
         if raw is None:
             continue
@@ -66,7 +67,7 @@ def _as_of(pkg: Package, report: Report) -> date:
     return date.today()
 
 
-def validate(path: str | Path | None = None) -> Report:
+def validate(path: str | Path | None = None, limits: Limits | None = None) -> Report:
     """Check a data package (the bundled one by default) and return every finding.
 
     Never raises for bad input: an unusable package gives a report with
@@ -75,7 +76,7 @@ def validate(path: str | Path | None = None) -> Report:
     from . import rules
 
     report = Report()
-    pkg = open_or_report(path, report)
+    pkg = open_or_report(path, report, limits)
     if pkg is None:
         return report
     as_of = _as_of(pkg, report)
