@@ -48,9 +48,25 @@ def set_cell(path: Path, line: int, field: str, value: str) -> None:
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
+CITED = {"agreements": "agreement_id", "transfers": "transfer_id", "costs": "cost_id", "events": "event_id"}
+
+
+def citations_for(tables: dict[str, list[dict]]) -> list[dict]:
+    """One citation per row of agreements, transfers, costs and events: its source_id states it."""
+    return [
+        {"resource": name, "row_id": row[key], "field": "*", "source_id": row["source_id"], "role": "states"}
+        for name, key in CITED.items()
+        for row in tables.get(name, [])
+    ]
+
+
 def write_package(folder: Path, tables: dict[str, list[dict]], texts: dict[str, str] | None = None) -> Path:
-    """Write a package in our schema; `texts` overrides a resource's whole CSV text."""
+    """Write a package in our schema; `texts` overrides a resource's whole CSV text. Without a
+    `citations` table, every row is cited by its own source_id (see `citations_for`)."""
     folder.mkdir(parents=True, exist_ok=True)
+    if "citations" not in tables:
+        tables = {**tables, "citations": citations_for(tables)}
+    tables = {**tables, "events": tables.get("events", [])}
     descriptor = bundled_descriptor()
     for resource in descriptor["resources"]:  # generated files are not the released ones
         resource.pop("hash", None)
@@ -126,6 +142,7 @@ def datasets(draw) -> dict[str, list[dict]]:
                 "published": draw(st.one_of(st.just(""), edtf(pub))),
                 "accessed": AS_OF.isoformat(),
                 "kind": draw(st.sampled_from(["government", "news", "ngo", "court"])),
+                "class": draw(st.sampled_from(["primary", "wire", "secondary", "aggregator"])),
                 "language": draw(st.sampled_from(["en", "fr", "es"])),
                 "notes": draw(st.sampled_from(["", "NA", "null"])),
             }
@@ -234,4 +251,44 @@ def datasets(draw) -> dict[str, list[dict]]:
                     "notes": "",
                 }
             )
-    return {"parties": parties, "sources": sources, "agreements": agreements, "transfers": transfers, "costs": costs}
+    first = agreements[0]
+    rulings = [  # a struck-down agreement has the ruling that struck it down
+        {
+            "event_id": f"{a['agreement_id']}-ruling",
+            "agreement_id": a["agreement_id"],
+            "date": a["ended"],
+            "kind": "court_ruling",
+            "body": "court",
+            "body_type": "court",
+            "outcome": "struck_down",
+            "case": "",
+            "alternative_to": "",
+            "source_id": a["source_id"],
+            "notes": "",
+        }
+        for a in agreements
+        if a["status"] == "struck_down"
+    ]
+    events = rulings + [
+        {
+            "event_id": f"{first['agreement_id']}-e0",
+            "agreement_id": first["agreement_id"],
+            "date": first["signed"],
+            "kind": draw(st.sampled_from(["policy_announcement", "court_ruling", "legislation_passed"])),
+            "body": draw(text),
+            "body_type": draw(st.sampled_from(["", "court", "parliament", "government"])),
+            "outcome": draw(st.sampled_from(["announced", "upheld", "passed"])),
+            "case": "",
+            "alternative_to": "",
+            "source_id": first["source_id"],
+            "notes": "",
+        }
+    ]
+    return {
+        "parties": parties,
+        "sources": sources,
+        "agreements": agreements,
+        "transfers": transfers,
+        "costs": costs,
+        "events": events,
+    }

@@ -131,7 +131,11 @@ def set_cell(tables, resource, index, field, value) -> tuple:
 # Each mutation changes a valid dataset in one place and returns what must be found:
 # (file, line, field, rule, severity).
 def m_dangling_fk(t):
-    return [set_cell(t, "agreements", 0, "source_id", "no-such-source") + ("foreign-key", "error")]
+    # the row's citation (written from its source_id) dangles too
+    return [
+        set_cell(t, "agreements", 0, "source_id", "no-such-source") + ("foreign-key", "error"),
+        ("citations.csv", 2, "source_id", "foreign-key", "error"),
+    ]
 
 
 def m_duplicate_key(t):
@@ -148,7 +152,7 @@ def m_enum(t):
 
 
 def m_pattern(t):
-    return [set_cell(t, "sources", 0, "url", "http://insecure.example") + ("pattern", "error")]
+    return [set_cell(t, "sources", 0, "url", "ftp://insecure.example") + ("pattern", "error")]
 
 
 def m_edtf_pattern(t):
@@ -607,6 +611,95 @@ def m_overflowing_number(t):
 def m_out_of_range(t):
     mut_agreement(t)
     return [("transfers.csv", mut_transfer(t, 0, people="9" * 30), "people", "out-of-range", "error")]
+
+
+def mut_event(tables, **over) -> int:
+    row = {
+        "event_id": f"zz-e{len(tables['events'])}",
+        "agreement_id": "zz-mut",
+        "date": "2001-06-01",
+        "kind": "policy_announcement",
+        "body": "",
+        "body_type": "",
+        "outcome": "announced",
+        "case": "",
+        "alternative_to": "",
+        "source_id": "src-0",
+        "notes": "",
+    }
+    row.update(over)
+    tables["events"].append(row)
+    return len(tables["events"]) + 1
+
+
+def m_event_before_the_agreement(t):
+    mut_agreement(t)
+    return [("events.csv", mut_event(t, date="1995"), "date", "event-date", "error")]
+
+
+def m_first_transfer_after_the_end(t):
+    mut_agreement(t, status="terminated", ended="2002")
+    return [
+        (
+            "events.csv",
+            mut_event(t, kind="first_transfer", outcome="completed", date="2003"),
+            "date",
+            "event-date",
+            "error",
+        )
+    ]
+
+
+def m_termination_of_a_live_agreement(t):
+    mut_agreement(t)
+    return [("events.csv", mut_event(t, kind="termination", outcome="ended"), "kind", "event-status", "error")]
+
+
+def m_open_suspension(t):
+    mut_agreement(t)
+    mut_event(t, kind="resumption", outcome="resumed", date="2001-03")
+    return [("events.csv", mut_event(t, kind="suspension", outcome="suspended"), "kind", "event-status", "error")]
+
+
+def m_struck_down_ruling(t):
+    mut_agreement(t)
+    return [("events.csv", mut_event(t, kind="court_ruling", outcome="struck_down"), "outcome", "struck-down", "error")]
+
+
+def m_struck_down_without_ruling(t):
+    mut_agreement(t, status="struck_down", ended="2002")
+    return [("agreements.csv", len(t["agreements"]) + 1, "status", "struck-down", "error")]
+
+
+def m_citation_missing(t):
+    from strategies import citations_for
+
+    mut_agreement(t)
+    t["citations"] = [c for c in citations_for(t) if c["row_id"] != "zz-mut"]
+    line = len(t["agreements"]) + 1
+    return [
+        ("agreements.csv", line, "agreement_id", "citation-missing", "error"),
+        ("agreements.csv", line, "source_id", "citation-missing", "error"),
+    ]
+
+
+def m_citation_row(t):
+    from strategies import citations_for
+
+    t["citations"] = citations_for(t) + [
+        {"resource": "transfers", "row_id": "no-such-row", "field": "*", "source_id": "src-0", "role": "context"}
+    ]
+    return [("citations.csv", len(t["citations"]) + 1, "row_id", "citation-row", "error")]
+
+
+def m_citation_field(t):
+    from strategies import citations_for
+
+    row = t["agreements"][0]["agreement_id"]
+    t["citations"] = citations_for(t) + [
+        {"resource": "agreements", "row_id": row, "field": "no_such_field", "source_id": "src-0", "role": "context"}
+    ]
+    return [("citations.csv", len(t["citations"]) + 1, "field", "citation-field", "error")]
 
 
 MUTATIONS: list[Callable] = [v for k, v in dict(globals()).items() if k.startswith("m_")]

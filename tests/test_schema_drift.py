@@ -55,6 +55,7 @@ def test_rule_literals_exist_in_the_schemas():
         "string",
         "chain",
         "min",
+        "aid",
     }
     assert literals - internal - known == set()
 

@@ -36,6 +36,8 @@ __all__ = [
     "Agreement",
     "Transfer",
     "Cost",
+    "Event",
+    "Citation",
     "bundled_path",
     "Limits",
 ]
@@ -55,6 +57,8 @@ _LAZY = {
     "Agreement": "models",
     "Transfer": "models",
     "Cost": "models",
+    "Event": "models",
+    "Citation": "models",
     "Limits": "files",
 }
 

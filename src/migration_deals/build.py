@@ -65,6 +65,20 @@ def codebook_text(root: Path = ROOT) -> str:
         "the programme that groups them (`level` programme). The helpers `people_moved`, `money` and "
         "`cost_per_person` count each person and each sum once: see [aggregation.md](aggregation.md).",
         "",
+        "- `events` holds what happened to each agreement between its milestones (rulings, laws, "
+        "suspensions, renewals, first and cancelled transfers, facilities opened and closed); "
+        "`ds.timeline()` merges them with the milestones and the first and last recorded transfers.",
+        "- `citations` lists every source behind a value (a field, or `*` for the whole row) with its role; "
+        "each row's own `source_id` is among them as stating it, and `notes` hold prose only. "
+        "`ds.sources_of(agreement_id)` lists them with each source's class.",
+        "- A source's `class` is decided in this order: `wire` if the publisher is a news agency or "
+        "`original_publisher` names the agency whose copy the page carries; `primary` if the body that "
+        "acted, decided or collected the figure publishes it (its own site, an official record or "
+        "repository); `aggregator` if the page republishes, mirrors or summarises others' work without "
+        "reporting of its own (including another site's copy of a named outlet's article and official texts "
+        "reproduced by third parties); otherwise `secondary`. `migration-deals coverage` counts, per "
+        "agreement, the values whose only stating sources are aggregators.",
+        "",
         "## Where this dataset is stricter than the Table Schema",
         "",
         "- Numbers are finite: `NaN`, `INF`, `-INF` and values that overflow a float are refused "

@@ -28,6 +28,7 @@ def coverage(path: str | Path | None = None) -> dict[str, Any]:
     ds = load(path)
     a, t, c, s = ds.agreements, ds.transfers, ds.costs, ds.sources
     weak = set(s.loc[s["kind"].isin(WEAK_KINDS), "source_id"])
+    only_aggregators = _aggregator_only(ds)
     rows = []
     for _, ag in a.iterrows():
         aid = ag["agreement_id"]
@@ -50,6 +51,8 @@ def coverage(path: str | Path | None = None) -> dict[str, Any]:
                 "cost_alternatives": int(co["alternative_to"].notna().sum()),
                 "sources": len(cited),
                 "weak_sources": len(cited & weak),
+                "values": only_aggregators.get(aid, (0, 0))[0],
+                "aggregator_only": only_aggregators.get(aid, (0, 0))[1],
             }
         )
     totals = {
@@ -61,20 +64,40 @@ def coverage(path: str | Path | None = None) -> dict[str, Any]:
         "without_costs": sum(r["costs"] == 0 for r in rows),
         "with_missing_milestones": sum(bool(r["missing"]) for r in rows),
         "agreements_citing_weak_sources": int(sum(r["weak_sources"] > 0 for r in rows)),
+        "values": sum(r["values"] for r in rows),
+        "values_resting_only_on_aggregators": sum(r["aggregator_only"] for r in rows),
     }
     return {"version": ds.version, "as_of": ds.as_of, "agreements": rows, "totals": totals}
+
+
+def _aggregator_only(ds: Any) -> dict[str, tuple[int, int]]:
+    """Per agreement: values cited (a row, or one field of it), and how many rest only on aggregators
+    (every source that states or corroborates them is of class aggregator)."""
+    if "citations" not in ds.frames:
+        return {}
+    c = ds.citations[ds.citations["role"].isin(["states", "corroborates"])]
+    klass = c["source_id"].map(dict(zip(ds.sources["source_id"], ds.sources["class"].astype(str), strict=True)))
+    c = c.assign(aggregator=klass == "aggregator")
+    owner = {aid: aid for aid in ds.agreements["agreement_id"]}
+    for name, key in (("transfers", "transfer_id"), ("costs", "cost_id"), ("events", "event_id")):
+        if name in ds.frames:
+            owner.update(zip(ds.frames[name][key], ds.frames[name]["agreement_id"], strict=True))
+    c = c.assign(agreement=c["row_id"].map(owner))
+    per_value = c.groupby(["agreement", "resource", "row_id", "field"], observed=True)["aggregator"].all()
+    counts = per_value.groupby(level="agreement").agg(["size", "sum"])
+    return {str(k): (int(v["size"]), int(v["sum"])) for k, v in counts.iterrows()}
 
 
 def to_text(cov: dict[str, Any]) -> str:
     head = (
         f"{'agreement':<36} {'status':<17} {'parties':<9} {'transfers':>9} {'costs':>5} {'sources':>7} "
-        f"{'weak':>4}  missing"
+        f"{'weak':>4} {'agg-only':>8}  missing"
     )
     lines = [f"coverage of migration-deals {cov['version']} (data as of {cov['as_of']})", head]
     for r in cov["agreements"]:
         lines.append(
             f"{r['agreement_id']:<36} {r['status']:<17} {r['parties']:<9} {r['transfers']:>9} {r['costs']:>5} "
-            f"{r['sources']:>7} {r['weak_sources']:>4}  {', '.join(r['missing']) or '-'}"
+            f"{r['sources']:>7} {r['weak_sources']:>4} {r['aggregator_only']:>8}  {', '.join(r['missing']) or '-'}"
         )
     lines.append("totals: " + ", ".join(f"{k} {v}" for k, v in cov["totals"].items()))
     return "\n".join(lines)

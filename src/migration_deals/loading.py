@@ -98,6 +98,18 @@ class Dataset:
 
         return cost_per_person(self, by=by, status=status, currency=currency, movement=movement)
 
+    def timeline(self, agreement_id: str | None = None) -> pd.DataFrame:
+        """Milestones, events and first and last transfers of each agreement (or one), in date order."""
+        from .timeline import timeline
+
+        return timeline(self, agreement_id)
+
+    def sources_of(self, agreement_id: str) -> pd.DataFrame:
+        """Every source cited for an agreement and the rows filed under it, with its role and class."""
+        from .citing import sources_of
+
+        return sources_of(self, agreement_id)
+
     def save(self, path: str | Path) -> Path:
         """Write the package (descriptor and CSV files) to a folder; returns the descriptor's path.
 

@@ -21,6 +21,8 @@ MODEL_NAMES = {
     "agreements": "Agreement",
     "transfers": "Transfer",
     "costs": "Cost",
+    "events": "Event",
+    "citations": "Citation",
 }
 _TYPES: dict[str, Any] = {"string": str, "integer": int, "number": float, "boolean": bool, "date": dt.date}
 

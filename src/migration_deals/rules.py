@@ -816,10 +816,143 @@ def figure_conflicts(ctx: Context) -> list[Finding]:
     return out
 
 
+ENDS = ("termination",)
+AFTER_END_NOT = ("first_transfer", "renewal", "resumption", "facility_opened")
+
+
+def events(ctx: Context) -> list[Finding]:
+    """Events lie inside the dates the agreement can have (nothing before its first milestone; no first
+    transfer, renewal, resumption or opening after its end); a termination goes with a terminal status, a
+    suspension not followed by a resumption with a suspended or terminal status, and a ruling that struck
+    an agreement down with status struck_down (and back)."""
+    if not _has(ctx, "events", "agreements"):
+        return []
+    e, a = ctx.tables["events"], ctx.tables["agreements"]
+    aid = e.text["agreement_id"].astype(object).to_numpy()
+    by = a.text.drop_duplicates("agreement_id").set_index("agreement_id")
+    status = by["status"].astype(object).reindex(aid).to_numpy()
+    starts = pd.concat([ctx.bounds("agreements", m)[0] for m in MILESTONES[:3]], axis=1).min(axis=1)
+    start = pd.Series(starts.to_numpy(), index=a.text["agreement_id"].astype(object))
+    end = pd.Series(ctx.bounds("agreements", "ended")[0].to_numpy(), index=a.text["agreement_id"].astype(object))
+    start, end = start[~start.index.duplicated()], end[~end.index.duplicated()]
+    lo, hi, _ = ctx.bounds("events", "date")
+    first = start.reindex(aid).to_numpy(dtype="datetime64[s]")
+    last = end.reindex(aid).to_numpy(dtype="datetime64[s]")
+    kind = e.text["kind"].astype(object).to_numpy()
+    preferred = _preferred(e)
+    out = ctx.findings(
+        "events",
+        hi.to_numpy() < first,
+        "date",
+        "event-date",
+        "the event lies before the agreement's first milestone (announced, signed or in force); check the date "
+        "or the agreement",
+    )
+    out += ctx.findings(
+        "events",
+        np.isin(kind, AFTER_END_NOT) & (lo.to_numpy() > last),
+        "date",
+        "event-date",
+        "a first transfer, renewal, resumption or opening cannot come after the agreement ended",
+    )
+    terminal = np.isin(status, TERMINAL)
+    out += ctx.findings(
+        "events",
+        preferred & np.isin(kind, ENDS) & ~terminal & pd.notna(status),
+        "kind",
+        "event-status",
+        "a termination goes with a terminated, struck_down or abandoned status",
+    )
+    # the latest suspension with no later resumption leaves the agreement suspended (or ended)
+    frame = pd.DataFrame({"aid": aid, "kind": kind, "lo": lo.to_numpy(), "row": np.arange(len(aid))})[preferred]
+    pause = frame[frame["kind"].isin(["suspension", "resumption"])].sort_values("lo")
+    latest = pause.groupby("aid", sort=False).tail(1)
+    open_pause = np.zeros(len(aid), dtype=bool)
+    open_pause[latest.loc[latest["kind"] == "suspension", "row"].to_numpy(dtype=int)] = True
+    out += ctx.findings(
+        "events",
+        open_pause & ~np.isin(status, ("suspended", *TERMINAL)),
+        "kind",
+        "event-status",
+        "the agreement's latest suspension has no later resumption, so its status must be suspended (or ended)",
+    )
+    struck = preferred & (kind == "court_ruling") & (e.text["outcome"] == "struck_down").to_numpy()
+    out += ctx.findings(
+        "events",
+        struck & (status != "struck_down") & pd.notna(status),
+        "outcome",
+        "struck-down",
+        "a ruling struck this agreement down, so its status must be struck_down (or the outcome is another)",
+    )
+    has_ruling = set(aid[struck])
+    ids = a.text["agreement_id"].astype(object).to_numpy()
+    out += ctx.findings(
+        "agreements",
+        (a.text["status"] == "struck_down").to_numpy() & ~np.isin(ids, list(has_ruling)),
+        "status",
+        "struck-down",
+        "a struck_down agreement needs the court ruling that struck it down in events",
+    )
+    return out
+
+
+CITED = {"agreements": "agreement_id", "transfers": "transfer_id", "costs": "cost_id", "events": "event_id"}
+
+
+def citations(ctx: Context) -> list[Finding]:
+    """Every citation resolves (its resource, row and field exist); every row of agreements, transfers,
+    costs and events has a citation that states it, and its source_id is cited as stating it."""
+    if not _has(ctx, "citations"):
+        return []
+    c = ctx.tables["citations"].text
+    res = c["resource"].astype(object).to_numpy()
+    row = c["row_id"].astype(object).to_numpy()
+    fld = c["field"].astype(object).to_numpy()
+    role = c["role"].astype(object).to_numpy()
+    src = c["source_id"].astype(object).to_numpy()
+    ok_row = np.zeros(len(c), dtype=bool)
+    ok_field = np.zeros(len(c), dtype=bool)
+    out: list[Finding] = []
+    for name, key in CITED.items():
+        if not _has(ctx, name):
+            continue
+        here = res == name
+        t = ctx.tables[name]
+        ok_row |= here & np.isin(row, t.text[key].astype(object).to_numpy())
+        ok_field |= here & np.isin(fld, [*t.schema.names, "*"])
+        ids = t.text[key].astype(object).to_numpy()
+        stated = set(row[here & (role == "states")])
+        out += ctx.findings(
+            name,
+            ~np.isin(ids, list(stated)),
+            key,
+            "citation-missing",
+            "no citation states this row's values; add one to citations.csv (role states)",
+        )
+        main = set(zip(row[here & (role == "states")], src[here & (role == "states")], strict=True))
+        own = t.text["source_id"].astype(object).to_numpy()
+        out += ctx.findings(
+            name,
+            np.array([(i, s) not in main for i, s in zip(ids, own, strict=True)], dtype=bool),
+            "source_id",
+            "citation-missing",
+            "the row's source_id must also appear in citations.csv as stating it",
+        )
+    out += ctx.findings("citations", ~ok_row, "row_id", "citation-row", "no row of that resource has this id")
+    out += ctx.findings(
+        "citations",
+        ok_row & ~ok_field,
+        "field",
+        "citation-field",
+        "that resource has no such field (use * for the row)",
+    )
+    return out
+
+
 def alternatives(ctx: Context) -> list[Finding]:
     """A row kept for a disagreeing source points at a preferred row of the same agreement and says why."""
     out: list[Finding] = []
-    for res, key in (("transfers", "transfer_id"), ("costs", "cost_id")):
+    for res, key in (("transfers", "transfer_id"), ("costs", "cost_id"), ("events", "event_id")):
         if not _has(ctx, res):
             continue
         t = ctx.tables[res].text
@@ -861,7 +994,7 @@ def sources_used(ctx: Context) -> list[Finding]:
     if not _has(ctx, "sources"):
         return []
     cited: set[str] = set()
-    for res, t in ctx.tables.items():
+    for res, t in ctx.tables.items():  # citations.csv has a source_id column too
         if res != "sources" and "source_id" in t.text:
             cited.update(t.text["source_id"])
         if res != "sources" and "notes" in t.text:
@@ -915,6 +1048,8 @@ RULES: dict[Callable[[Context], list[Finding]], tuple[str, ...]] = {
     nesting: ("within-self", "within-cycle", "within-agreement", "within-measure", "within-period", "within-exceeds"),
     stages: ("stage-self", "stage-chain", "stage-agreement", "stage-currency", "stage-conflict"),
     figure_conflicts: ("figure-conflict",),
+    events: ("event-date", "event-status", "struck-down"),
+    citations: ("citation-missing", "citation-row", "citation-field"),
     alternatives: ("alternative-self", "alternative-agreement", "alternative-chain", "alternative-reason"),
     sources_used: ("unused-source",),
     clean_text: ("text-hygiene",),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-RESOURCES = ("parties", "sources", "agreements", "transfers", "costs")
+RESOURCES = ("parties", "sources", "agreements", "transfers", "costs", "events", "citations")
 """Resource names, in the order they depend on each other."""
 
 
