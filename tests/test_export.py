@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -81,20 +82,14 @@ def test_unknown_format(ds: Dataset, tmp_path: Path) -> None:
         export(ds, "csv2", tmp_path)
 
 
-def test_missing_library_names_the_extra(ds: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import builtins
-
-    real = builtins.__import__
-
-    def refuse(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name.split(".")[0] == "openpyxl":
-            raise ImportError(f"No module named {name!r}")
-        return real(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", refuse)
-    monkeypatch.setattr("importlib.import_module", lambda name: refuse(name))
-    with pytest.raises(ImportError, match=r"migration-deals\[export\]"):
-        export(ds, "xlsx", tmp_path / "out")
+@pytest.mark.parametrize(("fmt", "module"), [("parquet", "pyarrow"), ("duckdb", "duckdb"), ("xlsx", "openpyxl")])
+def test_missing_library_names_the_extra(
+    ds: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, module: str
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # importing it now raises ImportError
+    with pytest.raises(ImportError, match=r"pip install 'migration-deals\[export\]'"):
+        export(ds, fmt, tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_parquet(ds: Dataset, expected: dict[str, pd.DataFrame], tmp_path: Path) -> None:
@@ -282,22 +277,37 @@ def test_json(ds: Dataset, expected: dict[str, pd.DataFrame], tmp_path: Path) ->
     _compare(expected, actual)
 
 
+def _names(fmt: str, tables: list[str]) -> list[str]:
+    return {
+        "parquet": [f"{n}.parquet" for n in tables],
+        "sqlite": ["migration-deals.db", "metadata.json"],
+        "duckdb": ["migration-deals.duckdb"],
+        "xlsx": ["migration-deals.xlsx"],
+        "json": [f"{n}.json" for n in tables],
+    }[fmt]
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_writes_only_inside_the_directory(ds: Dataset, tmp_path: Path, fmt: str) -> None:
-    pytest.importorskip({"parquet": "pyarrow", "duckdb": "duckdb", "xlsx": "openpyxl"}.get(fmt, "json"))
-    if fmt == "duckdb":
-        pytest.importorskip("pyarrow")
+def test_writes_only_inside_the_directory(
+    ds: Dataset, expected: dict[str, pd.DataFrame], tmp_path: Path, fmt: str
+) -> None:
+    for module in {"parquet": ["pyarrow"], "duckdb": ["duckdb", "pyarrow"], "xlsx": ["openpyxl"]}.get(fmt, []):
+        pytest.importorskip(module)
     outside = tmp_path / "outside"
     outside.mkdir()
     target = tmp_path / "a" / "b"
-    written = export(ds, fmt, target)
-    names = [p.name for p in written]
+    target.mkdir(parents=True)
+    names = _names(fmt, list(expected))
     for name in names:  # a symlink planted in the directory is replaced, never written through
-        (target / name).unlink()
         (target / name).symlink_to(outside / name)
-    again = export(ds, fmt, target)
-    assert [p.name for p in again] == names
+    written = export(ds, fmt, target)
+    assert [p.name for p in written] == names
     assert list(outside.iterdir()) == []
-    assert all(p.parent == target and p.is_file() and not p.is_symlink() for p in again)
+    assert all(p.parent == target and p.is_file() and not p.is_symlink() for p in written)
     assert sorted(p.name for p in target.iterdir()) == sorted(names)  # no staging folder left behind
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "outside"]
+
+
+def test_creates_the_directory(ds: Dataset, tmp_path: Path) -> None:
+    written = export(ds, "json", tmp_path / "new" / "folder")
+    assert all(p.parent == tmp_path / "new" / "folder" and p.is_file() for p in written)

@@ -1,4 +1,4 @@
-"""The `migration-deals` command: validate, verify, info, fmt, diff, coverage, build."""
+"""The `migration-deals` command: validate, verify, info, fmt, diff, coverage, export, build."""
 
 from __future__ import annotations
 
@@ -132,6 +132,24 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from .export import export
+    from .loading import load
+    from .report import DataPackageError
+
+    try:
+        written = export(load(args.path), args.to, args.directory)
+    except DataPackageError as e:
+        print(e)
+        return 2
+    except ImportError as e:
+        print(e, file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote: {path}")
+    return 0
+
+
 def _coverage(args: argparse.Namespace) -> int:
     from .coverage import coverage, to_json, to_text
     from .report import DataPackageError
@@ -193,6 +211,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("path", nargs="?")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(run=_coverage)
+    p = sub.add_parser("export", help="write every table to parquet, sqlite, duckdb, xlsx or json files")
+    p.add_argument("--to", required=True, metavar="FMT", choices=["parquet", "sqlite", "duckdb", "xlsx", "json"])
+    p.add_argument("directory", help="folder to write into (created if needed)")
+    p.add_argument("--package", dest="path", help="datapackage.json or its folder (default: the bundled package)")
+    p.set_defaults(run=_export)
     p = sub.add_parser("build", help="regenerate derived files (descriptor schemas, codebook) in a source checkout")
     p.add_argument("--check", action="store_true", help="fail if a derived file is stale, write nothing")
     p.set_defaults(run=_build)

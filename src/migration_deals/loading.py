@@ -110,6 +110,12 @@ class Dataset:
 
         return sources_of(self, agreement_id)
 
+    def export(self, fmt: str, directory: str | Path) -> list[Path]:
+        """Every resource and the helpers' tables as parquet, sqlite, duckdb, xlsx or json files (`export` extra)."""
+        from .export import export
+
+        return export(self, fmt, directory)
+
     def save(self, path: str | Path) -> Path:
         """Write the package (descriptor and CSV files) to a folder; returns the descriptor's path.
 
