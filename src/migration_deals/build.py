@@ -170,4 +170,24 @@ def build(check: bool = False, root: Path = ROOT) -> list[Path]:
             if not check:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
+    return stale + _pictures(check, root)
+
+
+def _pictures(check: bool, root: Path) -> list[Path]:
+    """docs/img: the gallery drawn from the data (skipped, not failed, when matplotlib is not installed)."""
+    try:
+        from .loading import load
+        from .plot import gallery
+    except ImportError:
+        return []
+    try:
+        images = gallery(load(root / "datapackage" / "datapackage.json", verify=False))
+    except ImportError:
+        return []
+    folder = root / "docs" / "img"
+    stale = [folder / n for n, data in images.items() if not (folder / n).exists() or (folder / n).read_bytes() != data]
+    if stale and not check:
+        folder.mkdir(parents=True, exist_ok=True)
+        for n, data in images.items():
+            (folder / n).write_bytes(data)
     return stale

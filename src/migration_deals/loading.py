@@ -9,7 +9,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,6 +20,9 @@ from .package import Package, open_or_report
 from .report import DataPackageError, Report
 from .schema import Schema
 from .validation import _as_of, check_integrity, check_tables, read_all
+
+if TYPE_CHECKING:
+    from .plot import Plots
 
 
 @dataclass
@@ -109,6 +112,13 @@ class Dataset:
         from .citing import sources_of
 
         return sources_of(self, agreement_id)
+
+    @property
+    def plot(self) -> Plots:
+        """Pictures: ``ds.plot.timeline()``, ``.transfers(agreement_id)``, ``.cost_per_person()`` (`plot` extra)."""
+        from .plot import Plots
+
+        return Plots(self)
 
     def export(self, fmt: str, directory: str | Path) -> list[Path]:
         """Every resource and the helpers' tables as parquet, sqlite, duckdb, xlsx or json files (`export` extra)."""
