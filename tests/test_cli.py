@@ -20,7 +20,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 def test_readme_commands_exist():
     blocks = "\n".join(re.findall(r"```sh\n(.*?)```", README, flags=re.S))
     commands = set(re.findall(r"^migration-deals (\w+)", blocks, flags=re.M))
-    assert {"validate", "fmt", "build", "coverage", "diff", "verify", "info", "export"} <= commands
+    assert {"validate", "fmt", "build", "coverage", "diff", "verify", "info", "export", "site"} <= commands
     for command in commands:
         assert run(command, "--help").returncode == 0, command
 

@@ -212,6 +212,11 @@ def test_agreement_page_content(ds, site):
     text = (out / "agreements" / "gbr-rwa-2022-mou.html").read_text(encoding="utf-8")
     assert 'id="transfer-chart"' in text
     assert "interim measure" in text and "court ruling" in text  # from ds.timeline
+    milestones = text.split("<caption>Milestones and events of gbr-rwa-2022-mou</caption>", 1)[1].split("</table>")[0]
+    timeline = ds.timeline("gbr-rwa-2022-mou")
+    assert milestones.count('<tr><th scope="row"') == len(timeline)
+    for date in timeline["date"]:
+        assert f'<th scope="row" class="date">{date}</th>' in milestones
     assert "gbr-rwa-cost-cooper-2024-07-22-total-700m" in text  # money rows
     for source_id in set(ds.sources_of("gbr-rwa-2022-mou")["source_id"]):
         assert source_id in text
@@ -240,7 +245,7 @@ def test_untrusted_data_is_escaped(tmp_path):
         if path.suffix != ".html":
             continue
         text = path.read_text(encoding="utf-8")
-        assert "<script>alert" not in text and "alert(4)\"" not in text, path
+        assert "<script>alert" not in text and 'alert(4)"' not in text, path
         assert "<img src=x" not in text and "<b onmouseover" not in text, path
         page = parse(path)
         assert not page.errors, (path, page.errors[:3])
@@ -337,12 +342,17 @@ def page(browser, server):
 def _shot(pg, tmp_path: Path, name: str, full_page: bool = False) -> Path:
     path = tmp_path / name
     pg.screenshot(path=str(path), full_page=full_page)
+    _copy_for_review(path)
+    return path
+
+
+def _copy_for_review(path: Path) -> None:
+    """Keep a copy of each screenshot in /work/reclass/screens/ when that folder can be written."""
     try:
         REVIEW_SCREENS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, REVIEW_SCREENS / name)
+        shutil.copy(path, REVIEW_SCREENS / path.name)
     except OSError:
         pass
-    return path
 
 
 def _visible_rows(pg) -> int:
@@ -412,6 +422,14 @@ def test_home_sorts_by_column_with_mouse_and_keyboard(page, server, ds, tmp_path
     assert values == sorted(values)
     _shot(page, tmp_path, "site-home-sorted.png")
     _shot(page, tmp_path, "site-home-full.png", full_page=True)
+    for name, selector in (
+        ("site-home-timeline.png", "#timeline + figure"),
+        ("site-home-states.png", "section[aria-labelledby=states]"),
+    ):
+        element = page.locator(selector).first
+        element.scroll_into_view_if_needed()
+        element.screenshot(path=str(tmp_path / name))
+        _copy_for_review(tmp_path / name)
 
 
 def test_home_is_readable_without_javascript(browser, server, ds, tmp_path):

@@ -1,4 +1,4 @@
-"""The `migration-deals` command: validate, verify, info, fmt, diff, coverage, export, build."""
+"""The `migration-deals` command: validate, verify, info, fmt, diff, coverage, export, site, build."""
 
 from __future__ import annotations
 
@@ -150,6 +150,21 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _site(args: argparse.Namespace) -> int:
+    from .loading import load
+    from .report import DataPackageError
+    from .site import build_site, site_size
+
+    try:
+        written = build_site(load(args.path), args.directory)
+    except DataPackageError as e:
+        print(e)
+        return 2
+    pages = sum(1 for p in written if p.suffix == ".html")
+    print(f"wrote {pages} pages ({len(written)} files, {site_size(written):,} bytes) to {args.directory}")
+    return 0
+
+
 def _coverage(args: argparse.Namespace) -> int:
     from .coverage import coverage, to_json, to_text
     from .report import DataPackageError
@@ -216,6 +231,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("directory", help="folder to write into (created if needed)")
     p.add_argument("--package", dest="path", help="datapackage.json or its folder (default: the bundled package)")
     p.set_defaults(run=_export)
+    p = sub.add_parser("site", help="write a static explorer site (HTML pages, one CSS and one JS file, no network)")
+    p.add_argument("directory", help="folder to write into (created if needed)")
+    p.add_argument("--package", dest="path", help="datapackage.json or its folder (default: the bundled package)")
+    p.set_defaults(run=_site)
     p = sub.add_parser("build", help="regenerate derived files (descriptor schemas, codebook) in a source checkout")
     p.add_argument("--check", action="store_true", help="fail if a derived file is stale, write nothing")
     p.set_defaults(run=_build)

@@ -164,8 +164,14 @@ def _nice_max(value: float) -> float:
     return 10 * power
 
 
-def _ticks(top: float, count: int = 4) -> list[float]:
+def _ticks(top: float) -> list[float]:
+    """Four or five round steps from zero to `top` (or just 0 and `top` if none divides it)."""
+    count = next((n for n in (4, 5, 2) if float(top / n).is_integer()), 1)
     return [top * i / count for i in range(count + 1)]
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def _short_number(value: float) -> str:
@@ -404,7 +410,7 @@ def _timeline_svg(site: _Site) -> str:
         return "<p>No agreement has a known date.</p>"
     first = min(s[1] for s in spans).year
     last = max(s[2] for s in spans).year + 1
-    left, right, top, row_h = 250, 950, 30, 14
+    left, right, top, row_h = 250, 930, 30, 14
     width, height = 960, top + row_h * len(spans) + 10
 
     def x(d: dt.date) -> float:
@@ -490,8 +496,8 @@ def _simple_table(caption: str, headers: list[tuple[str, str]], rows: list[list[
     head = "".join(f'<th scope="col"{f" class={chr(34)}{c}{chr(34)}" if c else ""}>{h}</th>' for h, c in headers)
     lines = []
     for cells in rows:
-        first, *rest = cells
-        row = f'<th scope="row">{first[0]}</th>' + "".join(
+        (first, first_cls), *rest = cells
+        row = f'<th scope="row"{f" class={chr(34)}{first_cls}{chr(34)}" if first_cls else ""}>{first}</th>' + "".join(
             f"<td{f' class={chr(34)}{c}{chr(34)}' if c else ''}>{v}</td>" for v, c in rest
         )
         lines.append(f"<tr>{row}</tr>")
@@ -585,8 +591,9 @@ def _transfer_svg(site: _Site, aid: str, transfers: pd.DataFrame, dates: pd.Data
             cls = colour[movement]
             if measure == "event":
                 bar_top = y(people)
+                shift = (movements.index(movement) - (len(movements) - 1) / 2) * 6
                 parts.append(
-                    f'<rect class="{cls}" x="{x(when) - 3:.1f}" y="{bar_top:.1f}" width="6" '
+                    f'<rect class="{cls}" x="{x(when) - 3 + shift:.1f}" y="{bar_top:.1f}" width="6" '
                     f'height="{max(y0 + panel_h - bar_top, 1):.1f}">{tip_html}</rect>'
                 )
             else:
@@ -612,9 +619,11 @@ def _transfer_svg(site: _Site, aid: str, transfers: pd.DataFrame, dates: pd.Data
     n_total = sum(1 for p in points if p[2] == "cumulative")
     n_event = sum(1 for p in points if p[2] == "event")
     desc = (
-        f"{len(points)} figures of people from {lo.isoformat()} to {hi.isoformat()}: {n_total} running totals "
-        f"(dots joined by lines), {n_event} movements in a period (bars) and {len(stock_pts)} head-counts of people "
-        "held (squares, drawn in their own panel). Dashed lines mark milestones and events. "
+        f"{_plural(len(points), 'figure', 'figures')} of people from {lo.isoformat()} to {hi.isoformat()}: "
+        f"{_plural(n_total, 'running total', 'running totals')} (dots joined by lines), "
+        f"{_plural(n_event, 'movement in a period', 'movements in a period')} (bars) and "
+        f"{_plural(len(stock_pts), 'head-count', 'head-counts')} of people held (squares, in their own panel). "
+        "Dashed lines mark milestones and events (hover for the date). "
         "The table of transfers below gives every figure."
     )
     return f"""<figure>
@@ -673,14 +682,15 @@ def _agreement(site: _Site, row: pd.Series) -> str:
     dl = "\n".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
     notes = f"<p>{esc(row['notes'])}</p>" if not missing(row.get("notes")) else ""
 
-    tl = ds.timeline(aid).rename(columns={"from": "recorded_in"})
+    # ds.timeline(aid), taken from the whole timeline computed once (the same rows, much faster)
+    tl = site.timeline[_is(site.timeline["agreement_id"], aid)].rename(columns={"from": "recorded_in"})
     tl_table = (
         _simple_table(
             f"Milestones and events of {aid}",
             [("Date", ""), ("What", ""), ("Detail", ""), ("Recorded in", "")],
             [
                 [
-                    (text_or_dash(r.date), ""),
+                    (text_or_dash(r.date), "date"),
                     (label(r.what), ""),
                     (text_or_dash(r.detail), ""),
                     (esc(r.recorded_in), ""),
