@@ -251,16 +251,14 @@ def people_moved(ds: Dataset, by: str = "agreement", movement: str = "transferre
     )
 
 
-STATUSES = ("committed", "paid", "estimated", "conditional")
-
-
 def money(ds: Dataset, by: str = "agreement", status: str = "paid", currency: str | None = None) -> pd.DataFrame:
     """Money per group: `amount_low`, `amount_high` (NA: no upper bound, or a part not convertible),
     `currency`, `as_of`, `rows`; with `currency`, also `rates` (row, rate and ECB day used) and
     `unconverted` (rows the ECB rates cannot convert, left out of the low and making the high NA)."""
-    if status not in STATUSES:
-        raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
     c = ds.costs
+    known = list(c["status"].cat.categories)
+    if status not in known:
+        raise ValueError(f"status must be one of {', '.join(known)}, not {status!r}")
     selected = (c["status"] == status).to_numpy(dtype=bool)
     table = figure_table(c, "cost_id", "amount", MONEY_SERIES, selected)
     table["currency"] = _text(c, "currency")

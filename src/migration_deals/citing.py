@@ -9,8 +9,6 @@ import pandas as pd
 if TYPE_CHECKING:
     from .loading import Dataset
 
-KEYS = {"agreements": "agreement_id", "transfers": "transfer_id", "costs": "cost_id", "events": "event_id"}
-
 
 def sources_of(ds: Dataset, agreement_id: str) -> pd.DataFrame:
     """Every citation of the agreement's row and of the transfers, costs and events filed under it, with
@@ -18,10 +16,11 @@ def sources_of(ds: Dataset, agreement_id: str) -> pd.DataFrame:
     if agreement_id not in set(ds.agreements["agreement_id"]):
         raise KeyError(f"no agreement {agreement_id!r}")
     rows: dict[str, set[str]] = {"agreements": {agreement_id}}
-    for name in ("transfers", "costs", "events"):
-        if name in ds.frames:
+    for name in ds.package.schema("citations").field("resource").enum or ():
+        if name in ds.frames and name != "agreements":
             frame = ds.frames[name]
-            rows[name] = set(frame.loc[frame["agreement_id"] == agreement_id, KEYS[name]])
+            key = ds.package.schema(name).primary_key[0]
+            rows[name] = set(frame.loc[frame["agreement_id"] == agreement_id, key])
     c = ds.citations
     mask = pd.Series(False, index=c.index)
     for name, ids in rows.items():

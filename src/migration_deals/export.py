@@ -542,7 +542,7 @@ def _xlsx(ds: Dataset, staging: Path) -> list[str]:
         ws.append([text(ws, c.name, bold) for c in t.columns])
         columns = [_values(t, c) for c in t.columns]
         kinds = [c.kind for c in t.columns]
-        for row in zip(*columns, strict=True):
+        for row in zip(*columns, strict=True):  # type: ignore[assignment]
             ws.append([cell(ws, v, k) for v, k in zip(row, kinds, strict=True)])
     name = f"{_stem(ds)}.xlsx"
     wb.save(staging / name)

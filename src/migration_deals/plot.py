@@ -71,7 +71,7 @@ def _new_axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]
         fig = ax.figure
         while getattr(fig, "figure", fig) is not fig:  # a SubFigure's root figure
             fig = fig.figure
-        return fig, ax
+        return fig, ax  # type: ignore[return-value]
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

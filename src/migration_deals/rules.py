@@ -896,9 +896,6 @@ def events(ctx: Context) -> list[Finding]:
     return out
 
 
-CITED = {"agreements": "agreement_id", "transfers": "transfer_id", "costs": "cost_id", "events": "event_id"}
-
-
 def citations(ctx: Context) -> list[Finding]:
     """Every citation resolves (its resource, row and field exist); every row of agreements, transfers,
     costs and events has a citation that states it, and its source_id is cited as stating it."""
@@ -913,11 +910,13 @@ def citations(ctx: Context) -> list[Finding]:
     ok_row = np.zeros(len(c), dtype=bool)
     ok_field = np.zeros(len(c), dtype=bool)
     out: list[Finding] = []
-    for name, key in CITED.items():
+    cited = ctx.tables["citations"].schema.field("resource").enum or ()  # the resources a citation may name
+    for name in cited:
         if not _has(ctx, name):
             continue
         here = res == name
         t = ctx.tables[name]
+        key = t.schema.primary_key[0]
         ok_row |= here & np.isin(row, t.text[key].astype(object).to_numpy())
         ok_field |= here & np.isin(fld, [*t.schema.names, "*"])
         ids = t.text[key].astype(object).to_numpy()

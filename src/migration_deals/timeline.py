@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .coverage import MILESTONES
+
 if TYPE_CHECKING:
     from .loading import Dataset
 
-MILESTONES = ("announced", "signed", "in_force", "ended")
 COLUMNS = ["agreement_id", "date", "date_earliest", "date_latest", "what", "detail", "from", "row_id"]
 
 

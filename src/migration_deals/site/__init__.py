@@ -395,10 +395,9 @@ def _spans(site: _Site) -> list[tuple[pd.Series, dt.date, dt.date, bool]]:
         if not dates:
             continue
         start = min(dates)
-        end = _date(row.get("ended_latest"))
-        open_end = end is None
-        if open_end:
-            end = max([*dates, site.as_of])
+        ended = _date(row.get("ended_latest"))
+        open_end = ended is None
+        end = max([*dates, site.as_of]) if ended is None else ended
         spans.append((row, start, max(end, start), open_end))
     spans.sort(key=lambda s: (s[1], str(s[0]["agreement_id"])))
     return spans
