@@ -32,7 +32,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-REVIEW_SCREENS = Path("/work/reclass/screens")
+SCREENSHOTS = os.environ.get("MIGRATION_DEALS_SCREENSHOTS")
+"""A folder to keep a copy of every screenshot in (for review or CI artifacts), if set."""
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 SVG_EMPTY = {"line", "rect", "circle", "polyline", "path"}
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -347,12 +348,11 @@ def _shot(pg, tmp_path: Path, name: str, full_page: bool = False) -> Path:
 
 
 def _copy_for_review(path: Path) -> None:
-    """Keep a copy of each screenshot in /work/reclass/screens/ when that folder can be written."""
-    try:
-        REVIEW_SCREENS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, REVIEW_SCREENS / path.name)
-    except OSError:
-        pass
+    """Keep a copy of each screenshot in $MIGRATION_DEALS_SCREENSHOTS when it is set."""
+    if not SCREENSHOTS:
+        return
+    Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, Path(SCREENSHOTS) / path.name)
 
 
 def _visible_rows(pg) -> int:

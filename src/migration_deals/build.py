@@ -87,7 +87,7 @@ def codebook_text(root: Path = ROOT) -> str:
         "- Every table has at least one row (`empty-table`).",
         "- Files are UTF-8 CSV in the declared dialect; patterns are matched with RE2, so a pattern that "
         "needs back-references or look-arounds is refused. Reading limits and the rest of the security "
-        "model are in [SECURITY.md](../SECURITY.md).",
+        "model are in [security.md](security.md).",
         "",
     ]
     for name in RESOURCES:
