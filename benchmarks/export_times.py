@@ -10,21 +10,19 @@ share is printed on its own line.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
-import time
 from pathlib import Path
 
 import migration_deals as md
 from migration_deals import export as ex
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import best as _best  # noqa: E402  (the timing helper the other benchmarks use)
+
 
 def best(runs: int, fn) -> float:  # noqa: ANN001
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return _best(fn, runs)
 
 
 def main() -> None:

@@ -152,51 +152,37 @@ def real_dates(ctx: Context) -> list[Finding]:
     return out
 
 
-def future_dates(ctx: Context) -> list[Finding]:
-    """No date lies after the package's asOf date (a committed, estimated or conditional cost's period may)."""
+EARLIEST = date(1900, 1, 1)
+"""No date in this dataset lies before this day (the Table Schema sets no bound; the codebook says so)."""
+
+
+def date_limits(ctx: Context) -> list[Finding]:
+    """No date lies after the package's asOf date (a committed, estimated or conditional cost's period may),
+    nor before 1900: the deals this dataset records are modern, so an older year is a typo."""
     out: list[Finding] = []
-    limit = pd.Timestamp(ctx.as_of)
+    late, early = pd.Timestamp(ctx.as_of), pd.Timestamp(EARLIEST)
     for res, t in ctx.tables.items():
         forecast = np.zeros(len(t.text), dtype=bool)
         if res == "costs":  # money promised or estimated for a period that has not ended yet
             forecast = t.text["status"].isin(FORECAST).to_numpy()
         for f in t.schema.fields:
             if f.edtf:
-                lo, _, _ = ctx.bounds(res, f.name)
+                lo, hi, _ = ctx.bounds(res, f.name)
             elif f.type == "date":
-                lo = t.typed[f.name]
+                lo = hi = t.typed[f.name]
             else:
                 continue
             exempt = forecast if f.name.startswith("period_") else False
             out += ctx.findings(
                 res,
-                (lo > limit).fillna(False).to_numpy() & ~exempt,
+                (lo > late).fillna(False).to_numpy() & ~exempt,
                 f.name,
                 "future-date",
                 f"lies after the data package's asOf date {ctx.as_of.isoformat()}",
             )
-    return out
-
-
-EARLIEST = date(1900, 1, 1)
-"""No date in this dataset lies before this day (the Table Schema sets no bound; the codebook says so)."""
-
-
-def date_range(ctx: Context) -> list[Finding]:
-    """No date lies before 1900: the deals this dataset records are modern, so an older year is a typo."""
-    out: list[Finding] = []
-    limit = pd.Timestamp(EARLIEST)
-    for res, t in ctx.tables.items():
-        for f in t.schema.fields:
-            if f.edtf:
-                _, hi, _ = ctx.bounds(res, f.name)
-            elif f.type == "date":
-                hi = t.typed[f.name]
-            else:
-                continue
             out += ctx.findings(
                 res,
-                (hi < limit).fillna(False).to_numpy(),
+                (hi < early).fillna(False).to_numpy(),
                 f.name,
                 "date-range",
                 f"lies before {EARLIEST.year}, earlier than any date this dataset holds; check the year",
@@ -1032,8 +1018,7 @@ def clean_text(ctx: Context) -> list[Finding]:
 RULES: dict[Callable[[Context], list[Finding]], tuple[str, ...]] = {
     codes: ("party-code", "currency-code", "language-code", "nationality-code"),
     real_dates: ("date-invalid",),
-    future_dates: ("future-date",),
-    date_range: ("date-range",),
+    date_limits: ("future-date", "date-range"),
     empty_tables: ("empty-table",),
     milestone_order: ("date-order",),
     status_dates: ("status-dates",),
