@@ -12,7 +12,6 @@ ROOT = Path(__file__).resolve().parents[1]
 GALLERY = sorted((ROOT / "docs" / "gallery").glob("*.md"))
 
 
-
 def test_gallery_has_pages():
     assert GALLERY, "docs/gallery/ holds no page"
 

@@ -150,16 +150,21 @@ def test_parquet_types_in_duckdb_and_polars(ds: Dataset, tmp_path: Path) -> None
     assert frame.height == len(ds.transfers)
 
 
+def _tables_from(con, names) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Column names and rows of each table, read through a DB-API connection (sqlite3 or duckdb)."""
+    out = {}
+    for name in names:
+        cur = con.execute(f'SELECT * FROM "{name}"')
+        out[name] = ([d[0] for d in cur.description], cur.fetchall())
+    return out
+
+
 def test_sqlite(ds: Dataset, expected: dict[str, pd.DataFrame], tmp_path: Path) -> None:
     written = export(ds, "sqlite", tmp_path)
     db = next(p for p in written if p.suffix == ".db")
     con = sqlite3.connect(db)
     try:
-        actual = {}
-        for name in expected:
-            cur = con.execute(f'SELECT * FROM "{name}"')
-            actual[name] = ([d[0] for d in cur.description], cur.fetchall())
-        _compare(expected, actual)
+        _compare(expected, _tables_from(con, expected))
         for name in ds.frames:
             schema = ds.package.schema(name)
             info = con.execute(f'PRAGMA table_info("{name}")').fetchall()
@@ -196,11 +201,7 @@ def test_duckdb(ds: Dataset, expected: dict[str, pd.DataFrame], tmp_path: Path) 
     (db,) = export(ds, "duckdb", tmp_path)
     con = duckdb.connect(str(db), read_only=True)
     try:
-        actual = {}
-        for name in expected:
-            cur = con.execute(f'SELECT * FROM "{name}"')
-            actual[name] = ([d[0] for d in cur.description], cur.fetchall())
-        _compare(expected, actual)
+        _compare(expected, _tables_from(con, expected))
         comments = {
             (t, c): comment
             for t, c, comment in con.execute("SELECT table_name, column_name, comment FROM duckdb_columns()").fetchall()

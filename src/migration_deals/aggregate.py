@@ -231,13 +231,18 @@ def whole(values: pd.Series, how: Callable[[np.ndarray], np.ndarray]) -> pd.Seri
     return pd.Series(out, index=values.index)
 
 
+def _rows_with(frame: pd.DataFrame, column: str, value: str) -> np.ndarray:
+    """Rows whose `column` is `value`, which must be one of the schema's allowed values."""
+    known = list(frame[column].cat.categories)
+    if value not in known:
+        raise ValueError(f"{column} must be one of {', '.join(known)}, not {value!r}")
+    return (frame[column] == value).to_numpy(dtype=bool)
+
+
 def people_moved(ds: Dataset, by: str = "agreement", movement: str = "transferred") -> pd.DataFrame:
     """People moved per group: `people_low`, `people_high` (NA: no upper bound), `as_of`, `rows`."""
     t = ds.transfers
-    known = list(t["movement"].cat.categories)
-    if movement not in known:
-        raise ValueError(f"movement must be one of {', '.join(known)}, not {movement!r}")
-    selected = (t["movement"] == movement).to_numpy(dtype=bool)
+    selected = _rows_with(t, "movement", movement)
     table = figure_table(t, "transfer_id", "people", PEOPLE_SERIES, selected)
     out = add_up(ds, table, by, ["series", "measure", "start_text", "end_text"], stages=False)
     return pd.DataFrame(
@@ -256,10 +261,7 @@ def money(ds: Dataset, by: str = "agreement", status: str = "paid", currency: st
     `currency`, `as_of`, `rows`; with `currency`, also `rates` (row, rate and ECB day used) and
     `unconverted` (rows the ECB rates cannot convert, left out of the low and making the high NA)."""
     c = ds.costs
-    known = list(c["status"].cat.categories)
-    if status not in known:
-        raise ValueError(f"status must be one of {', '.join(known)}, not {status!r}")
-    selected = (c["status"] == status).to_numpy(dtype=bool)
+    selected = _rows_with(c, "status", status)
     table = figure_table(c, "cost_id", "amount", MONEY_SERIES, selected)
     table["currency"] = _text(c, "currency")
     rate_note = np.full(len(table), "", dtype=object)
