@@ -90,11 +90,22 @@ def test_notes_hold_prose_only(ds):
         assert not words & ids, (name, sorted(words & ids)[:5])
 
 
-def test_coverage_counts_values_resting_only_on_aggregators(ds):
+def test_coverage_counts_values_by_the_class_of_their_sources(ds):
+    """Totals match a count made row by row: a value is one cited (row, field); it rests only on
+    aggregators when every source stating or corroborating it is one, and is primary-backed when any is primary."""
     from migration_deals.coverage import coverage
 
-    cov = coverage()
-    total = cov["totals"]
-    assert 0 <= total["values_resting_only_on_aggregators"] <= total["values"]
-    assert sum(r["aggregator_only"] for r in cov["agreements"]) == total["values_resting_only_on_aggregators"]
-    assert isinstance(pd.Series([r["values"] for r in cov["agreements"]]).sum(), int | object)
+    total = coverage()["totals"]
+    klass = dict(zip(ds.sources["source_id"], ds.sources["class"].astype(str), strict=True))
+    values: dict[tuple[str, str, str], list[str]] = {}
+    for r in ds.citations.itertuples():
+        if r.role in ("states", "corroborates"):
+            values.setdefault((r.resource, r.row_id, r.field), []).append(klass[r.source_id])
+    assert total["values"] == len(values)
+    assert total["values_resting_only_on_aggregators"] == sum(set(v) == {"aggregator"} for v in values.values())
+    assert total["values_stated_by_a_primary_source"] == sum("primary" in v for v in values.values())
+    dated = set(ds.events["agreement_id"])
+    for m in ("announced", "signed", "in_force", "ended"):
+        dated |= set(ds.agreements.loc[ds.agreements[m].notna(), "agreement_id"])
+    undated = ds.agreements[(ds.agreements["level"] == "agreement") & ~ds.agreements["agreement_id"].isin(dated)]
+    assert total["without_dated_milestone_or_event"] == len(undated)

@@ -29,6 +29,8 @@ def coverage(path: str | Path | None = None) -> dict[str, Any]:
     a, t, c, s = ds.agreements, ds.transfers, ds.costs, ds.sources
     weak = set(s.loc[s["kind"].isin(WEAK_KINDS), "source_id"])
     only_aggregators = _aggregator_only(ds)
+    events = ds.frames.get("events")
+    with_events = set() if events is None else set(events["agreement_id"])
     rows = []
     for _, ag in a.iterrows():
         aid = ag["agreement_id"]
@@ -39,6 +41,7 @@ def coverage(path: str | Path | None = None) -> dict[str, Any]:
             {
                 "agreement_id": aid,
                 "status": str(ag["status"]),
+                "level": str(ag["level"]),
                 "parties": f"{ag['sending_party']}->{'*' if pd.isna(ag['receiving_party']) else ag['receiving_party']}",
                 "milestones": milestones,
                 # a programme's milestones are its members'
@@ -51,8 +54,10 @@ def coverage(path: str | Path | None = None) -> dict[str, Any]:
                 "cost_alternatives": int(co["alternative_to"].notna().sum()),
                 "sources": len(cited),
                 "weak_sources": len(cited & weak),
-                "values": only_aggregators.get(aid, (0, 0))[0],
-                "aggregator_only": only_aggregators.get(aid, (0, 0))[1],
+                "dated": any(milestones[m] is not None for m in MILESTONES) or aid in with_events,
+                "values": only_aggregators.get(aid, (0, 0, 0))[0],
+                "aggregator_only": only_aggregators.get(aid, (0, 0, 0))[1],
+                "primary_stated": only_aggregators.get(aid, (0, 0, 0))[2],
             }
         )
     totals = {
@@ -63,29 +68,36 @@ def coverage(path: str | Path | None = None) -> dict[str, Any]:
         "without_transfers": sum(r["transfers"] == 0 for r in rows),
         "without_costs": sum(r["costs"] == 0 for r in rows),
         "with_missing_milestones": sum(bool(r["missing"]) for r in rows),
+        "without_dated_milestone_or_event": sum(not r["dated"] for r in rows if r["level"] != "programme"),
         "agreements_citing_weak_sources": int(sum(r["weak_sources"] > 0 for r in rows)),
         "values": sum(r["values"] for r in rows),
         "values_resting_only_on_aggregators": sum(r["aggregator_only"] for r in rows),
+        "values_stated_by_a_primary_source": sum(r["primary_stated"] for r in rows),
     }
     return {"version": ds.version, "as_of": ds.as_of, "agreements": rows, "totals": totals}
 
 
-def _aggregator_only(ds: Any) -> dict[str, tuple[int, int]]:
-    """Per agreement: values cited (a row, or one field of it), and how many rest only on aggregators
-    (every source that states or corroborates them is of class aggregator)."""
+def _aggregator_only(ds: Any) -> dict[str, tuple[int, int, int]]:
+    """Per agreement: values cited (a row, or one field of it), how many rest only on aggregators
+    (every source that states or corroborates them is of class aggregator), and how many a primary
+    source states (the body that acted, or its official publication)."""
     if "citations" not in ds.frames:
         return {}
     c = ds.citations[ds.citations["role"].isin(["states", "corroborates"])]
     klass = c["source_id"].map(dict(zip(ds.sources["source_id"], ds.sources["class"].astype(str), strict=True)))
-    c = c.assign(aggregator=klass == "aggregator")
+    c = c.assign(aggregator=klass == "aggregator", primary=klass == "primary")
     owner = {aid: aid for aid in ds.agreements["agreement_id"]}
     for name, key in (("transfers", "transfer_id"), ("costs", "cost_id"), ("events", "event_id")):
         if name in ds.frames:
             owner.update(zip(ds.frames[name][key], ds.frames[name]["agreement_id"], strict=True))
     c = c.assign(agreement=c["row_id"].map(owner))
-    per_value = c.groupby(["agreement", "resource", "row_id", "field"], observed=True)["aggregator"].all()
-    counts = per_value.groupby(level="agreement").agg(["size", "sum"])
-    return {str(k): (int(v["size"]), int(v["sum"])) for k, v in counts.iterrows()}
+    per_value = c.groupby(["agreement", "resource", "row_id", "field"], observed=True).agg(
+        aggregator=("aggregator", "all"), primary=("primary", "any")
+    )
+    counts = per_value.groupby(level="agreement").agg(
+        size=("aggregator", "size"), aggregator=("aggregator", "sum"), primary=("primary", "sum")
+    )
+    return {str(k): (int(v["size"]), int(v["aggregator"]), int(v["primary"])) for k, v in counts.iterrows()}
 
 
 def to_text(cov: dict[str, Any]) -> str:
