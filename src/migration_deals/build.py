@@ -77,7 +77,8 @@ def codebook_text(root: Path = ROOT) -> str:
         "repository); `aggregator` if the page republishes, mirrors or summarises others' work without "
         "reporting of its own (including another site's copy of a named outlet's article and official texts "
         "reproduced by third parties); otherwise `secondary`. `migration-deals coverage` counts, per "
-        "agreement, the values whose only stating sources are aggregators.",
+        "agreement, the values whose only stating sources are aggregators, and the values a primary "
+        "source states or corroborates.",
         "",
         "## Where this dataset is stricter than the Table Schema",
         "",
