@@ -465,3 +465,13 @@ def test_bad_arguments_say_what_is_allowed(ds):
         ds.people_moved(movement="to_receiver")
     with pytest.raises(ValueError, match="paid"):
         ds.money(status="per_person_rate")
+
+
+def test_a_pre_euro_amount_keeps_its_currency_and_is_never_converted(ds):
+    """Deutsche Mark aid of 1993-94 stays in DEM; a common-currency total lists it as unconverted."""
+    dem = "deu-pol-1993-readmission-spent-1994-67-5m-dem"
+    assert ds.costs.set_index("cost_id").loc[dem, "currency"] == "DEM"
+    native = ds.money(by="pair").loc[("DEU", "POL")]
+    assert (native.currency, native.amount_low, native.amount_high) == ("DEM", 67_522_700, 67_522_700)
+    usd = ds.money(by="pair", currency="USD").loc[("DEU", "POL")]
+    assert dem in usd.unconverted and dem not in usd.rows

@@ -274,7 +274,7 @@ class Plots:
           arrow open upwards.
         - Events (movements in a period) are added up: the line is the people certainly moved by each
           date (events whose period has ended), the band reaches the people possibly moved (events
-          whose period has begun). An event inside another event (``within``) is counted once.
+          whose period has begun). An event inside another event (``within``, directly or through a running total) is counted once.
         - Head-counts (``stock``) are people held on a date, never added: hollow grey squares on a
           dotted line labelled 'held on date (not added)'.
 
@@ -352,7 +352,19 @@ class Plots:
         event = (measure == "event").to_numpy()
         if event.any():
             ids = set(rows.loc[event, "transfer_id"].astype(str))
-            inside = rows["within"].astype("string").fillna("").isin(ids).to_numpy()
+            parent = dict(zip(rows["transfer_id"].astype(str), rows["within"].astype("string").fillna(""), strict=True))
+
+            def nested(tid: str) -> bool:
+                """Whether an event of this chart contains the row, directly or through a running total."""
+                seen, up = {tid}, parent.get(tid, "")
+                while up and up not in seen:
+                    if up in ids:
+                        return True
+                    seen.add(up)
+                    up = parent.get(up, "")
+                return False
+
+            inside = np.array([nested(t) for t in rows["transfer_id"].astype(str)], dtype=bool)
             use = event & ~inside
             lo_days, hi_days = end_l[use], start_e[use]
             last = np.nanmax(np.concatenate([end_l, lo_days]))  # carry the sums to the last dated row
@@ -439,6 +451,7 @@ class Plots:
         cpp = self.ds.cost_per_person(by=by, status=status, currency=currency)
         lo = cpp["low"].to_numpy(dtype=float, na_value=np.nan)
         hi = cpp["high"].to_numpy(dtype=float, na_value=np.nan)
+        lo = np.where(lo > 0, lo, np.nan)  # a log axis cannot draw zero: a low of 0 is "at most high"
         known = ~(np.isnan(lo) & np.isnan(hi))
         cpp, lo, hi = cpp[known], lo[known], hi[known]
         key = np.where(np.isnan(lo), hi, lo)

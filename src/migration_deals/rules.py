@@ -105,8 +105,13 @@ def codes(ctx: Context) -> list[Finding]:
     if _has(ctx, "costs"):
         cur = ctx.tables["costs"].text["currency"]
         known = {c.alpha_3 for c in pycountry.currencies}
+        known |= set(ctx.tables["costs"].schema.field("currency").extra.get("nonIsoCodes", {}))
         out += ctx.findings(
-            "costs", ~cur.isin(known) & (cur != ""), "currency", "currency-code", "is not an ISO 4217 currency code"
+            "costs",
+            ~cur.isin(known) & (cur != ""),
+            "currency",
+            "currency-code",
+            "is not an ISO 4217 currency code nor one of the documented withdrawn codes (nonIsoCodes)",
         )
     if _has(ctx, "sources"):
         lang = ctx.tables["sources"].text["language"]
