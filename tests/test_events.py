@@ -109,3 +109,12 @@ def test_coverage_counts_values_by_the_class_of_their_sources(ds):
         dated |= set(ds.agreements.loc[ds.agreements[m].notna(), "agreement_id"])
     undated = ds.agreements[(ds.agreements["level"] == "agreement") & ~ds.agreements["agreement_id"].isin(dated)]
     assert total["without_dated_milestone_or_event"] == len(undated)
+
+
+def test_a_suspension_lifted_the_same_day_leaves_the_status_alone(ds):
+    """Flights to Qatar halted and resumed on 20 Aug 2021: the agreement stays in force, with no finding."""
+    e = ds.events[ds.events["agreement_id"] == "usa-qat-2021-afghan-transit"]
+    day = {str(k): str(d) for k, d in zip(e["kind"], e["date"], strict=True) if k in ("suspension", "resumption")}
+    assert day == {"suspension": "2021-08-20", "resumption": "2021-08-20"}
+    assert ds.agreements.set_index("agreement_id").loc["usa-qat-2021-afghan-transit", "status"] == "in_force"
+    assert not [f for f in md.validate().findings if f.rule == "event-status"]

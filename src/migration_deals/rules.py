@@ -854,9 +854,11 @@ def events(ctx: Context) -> list[Finding]:
         "event-status",
         "a termination goes with a terminated, struck_down or abandoned status",
     )
-    # the latest suspension with no later resumption leaves the agreement suspended (or ended)
+    # the latest suspension with no resumption on the same day or later leaves the agreement suspended (or ended)
     frame = pd.DataFrame({"aid": aid, "kind": kind, "lo": lo.to_numpy(), "row": np.arange(len(aid))})[preferred]
-    pause = frame[frame["kind"].isin(["suspension", "resumption"])].sort_values("lo")
+    pause = frame[frame["kind"].isin(["suspension", "resumption"])]
+    # a resumption on the day of a suspension ends it (a pause of hours)
+    pause = pause.assign(after=pause["kind"] == "resumption").sort_values(["lo", "after"], kind="stable")
     latest = pause.groupby("aid", sort=False).tail(1)
     open_pause = np.zeros(len(aid), dtype=bool)
     open_pause[latest.loc[latest["kind"] == "suspension", "row"].to_numpy(dtype=int)] = True
