@@ -73,7 +73,7 @@ def packages(draw) -> dict[str, list[dict]]:
             "people": str(draw(st.integers(0, 400))),
             "qualifier": draw(st.sampled_from(QUALIFIERS)),
             "movement": draw(st.sampled_from(["transferred", "transferred", "returned"])),
-            "population": "refugees",
+            "population": draw(st.sampled_from(["refugees", "deportees", "mixed"])),
             "nationalities": draw(st.sampled_from(["", "AFG"])),
             "voluntary": "forced",
             "within": "",
@@ -103,7 +103,7 @@ def packages(draw) -> dict[str, list[dict]]:
             "measure": measure,
             "unit": {"rate": "person", "recurring": "year"}.get(measure, ""),
             "status": draw(st.sampled_from(["paid", "paid", "committed"])),
-            "form": "grant",
+            "form": draw(st.sampled_from(["grant", "loan", "unknown"])),
             "category": draw(st.sampled_from(["direct_payment", "total"])),
             "within": "",
             "stage_of": "",
@@ -230,6 +230,25 @@ def brute(tables: dict, resource: str, by: str, keep) -> dict[object, tuple[floa
         counted = [r for r in cands if not any(a in names for a in chain(r))]
         if not counted:
             continue
+        # an attribute left open by one counted row merges its agreement's series on that attribute
+        open_values = {
+            "population": ("mixed", "unknown"),
+            "nationalities": ("",),
+            "voluntary": ("mixed", "unknown"),
+            "category": ("total",),
+            "form": ("unknown",),
+        }
+        fixed = [c for c in series_cols if c not in open_values]
+        merged = []
+        for r in counted:
+            r = dict(r)
+            for col in series_cols:
+                if col in open_values and any(
+                    o[col] in open_values[col] and all(o[c] == r[c] for c in fixed) for o in counted
+                ):
+                    r[col] = "*"
+            merged.append(r)
+        counted = merged
         figures = []
         for r in counted:
             lo, hi = bounds(float(r[value]), r["qualifier"])

@@ -56,6 +56,8 @@ def test_rule_literals_exist_in_the_schemas():
         "chain",
         "min",
         "aid",
+        "after",
+        "stable",
     }
     assert literals - internal - known == set()
 

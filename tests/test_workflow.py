@@ -115,7 +115,7 @@ def test_diff_classifies_changes(tmp_path):
     assert d.level == "patch" and parties.changed == {"RWA": {"name": ["Rwanda", "Rwanda (x)"]}}
 
     minor = unstamped_copy(tmp_path / "minor")
-    edit(minor, "parties", lambda rows: rows + [["QAT", "Qatar", "state"]])
+    edit(minor, "parties", lambda rows: rows + [["ATA", "Antarctica", "state"]])
     assert diff(old, minor).level == "minor"
     set_version(minor, next_minor())
     assert diff(old, minor).bump_ok
@@ -144,10 +144,10 @@ def test_bump(old, new, level):
 def test_diff_cli_formats(tmp_path, capsys):
     old = unstamped_copy(tmp_path / "old")
     new = unstamped_copy(tmp_path / "new")
-    edit(new, "parties", lambda rows: rows + [["QAT", "Qatar", "state"]])
+    edit(new, "parties", lambda rows: rows + [["ATA", "Antarctica", "state"]])
     assert main(["diff", str(old), str(new), "--format", "markdown"]) == 0
     out = capsys.readouterr().out
-    assert "#### parties: +1 added" in out and "- added QAT" in out
+    assert "#### parties: +1 added" in out and "- added ATA" in out
     assert main(["diff", str(old), str(new), "--check-version"]) == 1
     assert "smaller than the minor bump" in capsys.readouterr().err
     assert main(["diff", str(old), str(new), "--format", "json"]) == 0

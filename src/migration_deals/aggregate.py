@@ -9,6 +9,8 @@ The rules, each with an example, are in docs/aggregation.md. In short, for one g
 4. Preferred rows of one series with the same measure and period state one fact: their intervals
    are intersected.
 5. In a series, a running total replaces the events that fall within it; events after it are added.
+   Rows that leave population, nationalities, voluntariness, category or form open belong to every
+   series of their agreement on that attribute, so such series are merged rather than added.
 6. Series and agreements are added up; a programme's own figures and its members' figures are two
    views of one total: the range runs from the larger low to the sum of the highs.
 
@@ -33,6 +35,15 @@ if TYPE_CHECKING:
 COUNTABLE = ("event", "cumulative")
 PEOPLE_SERIES = ("agreement_id", "movement", "population", "nationalities", "voluntary")
 MONEY_SERIES = ("agreement_id", "payer", "payee", "category", "form", "currency")
+OPEN = {
+    "population": ("mixed", "unknown"),
+    "nationalities": ("",),
+    "voluntary": ("mixed", "unknown"),
+    "category": ("total",),
+    "form": ("unknown",),
+}
+"""Values that leave a series attribute open: such a row may count the same people or money as a row
+that states the attribute, so the agreement's rows are one series on that attribute."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +102,23 @@ def figure_table(
     )
     table["chain"] = np.where(table["chain"] == "", ids, table["chain"])
     table["ancestors"] = [up[i] for i in ids]
+    table.attrs["series"] = tuple(series)
     return table
+
+
+def _one_series(rows: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
+    """Merge series an open attribute cannot tell apart (see OPEN): rows split by population,
+    nationality, voluntariness, category or form are added only when every counted row states it."""
+    if rows.empty or not names:
+        return rows
+    keys = pd.DataFrame(rows["series"].tolist(), columns=list(names), index=rows.index)
+    fixed = [keys[n] for n in names if n not in OPEN]
+    for name in names:
+        if name in OPEN:
+            is_open = keys[name].isin(OPEN[name])
+            collapse = is_open.groupby([rows["group"].astype(str), *fixed], dropna=False).transform("any")
+            keys.loc[collapse.to_numpy(dtype=bool), name] = "*"
+    return rows.assign(series=list(map(tuple, keys.itertuples(index=False, name=None))))
 
 
 def _counted(table: pd.DataFrame, group_of: dict[str, Any]) -> pd.DataFrame:
@@ -192,7 +219,7 @@ def add_up(
     group_of = group_keys(a, by)
     members = members_of(a)
     programme_of = {m: p for p, ms in members.items() for m in ms}
-    rows = _counted(table, group_of)
+    rows = _one_series(_counted(table, group_of), table.attrs.get("series", ()))
     if stages:
         rows = _one_per(rows, ["group", "chain"])
     rows = _one_per(rows, ["group", *same_fact])
