@@ -274,7 +274,8 @@ class Plots:
           arrow open upwards.
         - Events (movements in a period) are added up: the line is the people certainly moved by each
           date (events whose period has ended), the band reaches the people possibly moved (events
-          whose period has begun). An event inside another event (``within``, directly or through a running total) is counted once.
+          whose period has begun). An event inside another event (``within``, directly or through a
+          running total) is counted once.
         - Head-counts (``stock``) are people held on a date, never added: hollow grey squares on a
           dotted line labelled 'held on date (not added)'.
 
