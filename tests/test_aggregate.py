@@ -242,11 +242,13 @@ def brute(tables: dict, resource: str, by: str, keep) -> dict[object, tuple[floa
         merged = []
         for r in counted:
             r = dict(r)
-            for col in series_cols:
-                if col in open_values and any(
-                    o[col] in open_values[col] and all(o[c] == r[c] for c in fixed) for o in counted
-                ):
-                    r[col] = "*"
+            r["_series"] = tuple(
+                "*"
+                if col in open_values
+                and any(o[col] in open_values[col] and all(o[c] == r[c] for c in fixed) for o in counted)
+                else r[col]
+                for col in series_cols
+            )
             merged.append(r)
         counted = merged
         figures = []
@@ -274,8 +276,8 @@ def brute(tables: dict, resource: str, by: str, keep) -> dict[object, tuple[floa
             ),
         )
         per_agreement: dict[str, tuple[float, float]] = {}
-        for s in {tuple(f[c] for c in series_cols) for f in figures}:
-            part = [f for f in figures if tuple(f[c] for c in series_cols) == s]
+        for s in {f["_series"] for f in figures}:
+            part = [f for f in figures if f["_series"] == s]
             events = [f for f in part if f["measure"] == "event"]
             totals = [f for f in part if f["measure"] == "cumulative"]
             lows = [sum(e["lo"] for e in events)]
@@ -494,3 +496,46 @@ def test_a_pre_euro_amount_keeps_its_currency_and_is_never_converted(ds):
     assert (native.currency, native.amount_low, native.amount_high) == ("DEM", 67_522_700, 67_522_700)
     usd = ds.money(by="pair", currency="USD").loc[("DEU", "POL")]
     assert dem in usd.unconverted and dem not in usd.rows
+
+
+def test_no_count_sits_unlinked_inside_another_of_its_series(ds):
+    """An event count whose period lies certainly inside a longer count that covers the same people
+    (same series, or one that leaves the attribute open) would be added to it; the bundled data links
+    every such part to its whole with `within`."""
+    from migration_deals.aggregate import OPEN, PEOPLE_SERIES
+
+    t = ds.transfers
+    ev = t[(t["measure"] == "event") & t["alternative_to"].isna()]
+    within = dict(zip(t["transfer_id"], t["within"].fillna(""), strict=True))
+
+    def chain(tid: str) -> set[str]:
+        out, up = set(), within.get(tid, "")
+        while up and up not in out:
+            out.add(up)
+            up = within.get(up, "")
+        return out
+
+    def value(r, c: str) -> str:
+        v = getattr(r, c)
+        return "" if pd.isna(v) else str(v)
+
+    def covers(c, r) -> bool:
+        return all(value(c, a) == value(r, a) or value(c, a) in OPEN.get(a, ()) for a in PEOPLE_SERIES)
+
+    found = []
+    for _, part in ev.groupby(["agreement_id", "movement"], observed=True):
+        rows = list(part.itertuples())
+        for r in rows:
+            r_start = r.period_start_earliest if pd.notna(r.period_start_earliest) else r.period_end_earliest
+            for c in rows:
+                if c is r or pd.isna(c.period_start_latest) or not covers(c, r):
+                    continue
+                inside = c.period_start_latest <= r_start and r.period_end_latest <= c.period_end_earliest
+                longer = (c.period_end_earliest - c.period_start_latest) > (r.period_end_latest - r_start)
+                if (
+                    inside
+                    and longer
+                    and not ({c.transfer_id, r.transfer_id} & (chain(r.transfer_id) | chain(c.transfer_id)))
+                ):
+                    found.append((r.transfer_id, c.transfer_id))
+    assert not found, found[:10]

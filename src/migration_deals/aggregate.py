@@ -107,10 +107,11 @@ def figure_table(
 
 
 def _one_series(rows: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
-    """Merge series an open attribute cannot tell apart (see OPEN): rows split by population,
-    nationality, voluntariness, category or form are added only when every counted row states it."""
+    """The series each row is added in (`merged`): rows split by population, nationality, voluntariness,
+    category or form are added as separate series only when every counted row states the attribute
+    (see OPEN). Figures for one fact are still matched on the series as stated."""
     if rows.empty or not names:
-        return rows
+        return rows.assign(merged=rows["series"]) if "series" in rows else rows
     keys = pd.DataFrame(rows["series"].tolist(), columns=list(names), index=rows.index)
     fixed = [keys[n] for n in names if n not in OPEN]
     for name in names:
@@ -118,7 +119,7 @@ def _one_series(rows: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
             is_open = keys[name].isin(OPEN[name])
             collapse = is_open.groupby([rows["group"].astype(str), *fixed], dropna=False).transform("any")
             keys.loc[collapse.to_numpy(dtype=bool), name] = "*"
-    return rows.assign(series=list(map(tuple, keys.itertuples(index=False, name=None))))
+    return rows.assign(merged=list(map(tuple, keys.itertuples(index=False, name=None))))
 
 
 def _counted(table: pd.DataFrame, group_of: dict[str, Any]) -> pd.DataFrame:
@@ -174,7 +175,7 @@ def _group_range(
     rows: pd.DataFrame, agreements: set[str], members: dict[str, list[str]], programme_of: dict[str, str]
 ) -> Range | None:
     per_agreement: dict[str, Range] = {}
-    for (agreement, _), part in rows.groupby(["agreement_id", "series"], sort=False):
+    for (agreement, _), part in rows.groupby(["agreement_id", "merged"], sort=False):
         one = series_range(part)
         per_agreement[agreement] = per_agreement[agreement] + one if agreement in per_agreement else one
 
