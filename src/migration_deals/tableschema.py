@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .columns import RawTable, out_of_range, parse, per_unique, text_columns
-from .patterns import compile_pattern
+from .columns import RawTable, out_of_range, parse, per_distinct, text_columns
+from .patterns import matches
 from .report import Finding
 from .schema import Field, Schema
 
@@ -203,8 +203,9 @@ def _field_findings(
         bad = bad | wide
     ok = present & ~bad
     if f.pattern is not None and f.type == "string":
-        rx = compile_pattern(f.pattern)  # RE2: linear time, checked when the descriptor was read
-        match = per_unique(col, lambda s: s == "" or rx.fullmatch(s) is not None, bool)
+        # RE2 (linear time, checked when the descriptor was read) over the distinct values at once
+        pattern = f.pattern
+        match = per_distinct(col, lambda u: matches(u, pattern) | (u == ""))
         out += cells(ok & ~match, "pattern", EDTF_HINT if f.edtf else f"must match the pattern {f.pattern}")
     if f.type in ("integer", "number"):
         num = values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
