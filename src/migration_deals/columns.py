@@ -7,6 +7,7 @@ Work is done once per distinct value: columns of codes and dates have few.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
@@ -76,16 +77,16 @@ def read_raw(
                 severity="warning",
             )
         )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        return fail(
-            "encoding-error",
-            f"the file is not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded; save it as UTF-8",
-            line_of(data, e.start),
-        )
-    blank = not text.strip()
-    del text  # only the bytes are read from here on
+    blank = _blank_utf8(data)
+    if blank is None:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            return fail(
+                "encoding-error",
+                f"the file is not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded; save it as UTF-8",
+                line_of(data, e.start),
+            )
     if blank:
         return fail("blank-header", "the file is empty: it needs at least a header row", 1)
     open_quote = _unterminated_quote(data)
@@ -135,6 +136,21 @@ def read_raw(
     return RawTable(body, header, lines, cells), findings
 
 
+def _blank_utf8(data: bytes, step: int = 1 << 24) -> bool | None:
+    """Whether the file holds only white space, or None if it is not UTF-8: decoded a slice at a time, so
+    the whole file never exists twice in memory."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view, blank = memoryview(data), True
+    try:
+        for start in range(0, len(data), step):
+            part = decoder.decode(view[start : start + step])
+            blank = blank and (part == "" or part.isspace())
+        part = decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    return blank and (part == "" or part.isspace())
+
+
 def _header_width(data: bytes) -> int | None:
     """Cells in the header, counted before anything is parsed when its line has no quote (else None)."""
     end = data.find(b"\n")
@@ -168,7 +184,7 @@ def _read_columnar(data: bytes) -> tuple[list[str], pd.DataFrame, int] | None:
         names = [f"c{i}" for i in range(width)]
         table = pacsv.read_csv(
             pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
             parse_options=options,
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
@@ -195,9 +211,15 @@ def _read_columnar(data: bytes) -> tuple[list[str], pd.DataFrame, int] | None:
             remap = np.full(len(dictionary), -1, dtype=np.int32)
             remap[keep] = np.arange(len(keep), dtype=np.int32)
             codes, dictionary = remap[codes], dictionary.take(pa.array(keep))
-        categories = pd.Index(dictionary.to_pandas(), dtype="str")
-        body[i] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False)
+        body[i] = pd.Categorical.from_codes(codes, dtype=_text_dtype(dictionary), validate=False)
     return header, pd.DataFrame(body), table.num_rows
+
+
+def _text_dtype(dictionary: Any) -> pd.CategoricalDtype:
+    """The categorical dtype of an Arrow dictionary (distinct by construction: not hashed again)."""
+    categories = pd.Index(pd.array(dictionary, dtype="str"))
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    return fast(categories, False) if fast is not None else pd.CategoricalDtype(categories)
 
 
 def _read_rows(data: bytes, fail: Callable[..., Any]) -> tuple[pd.DataFrame | None, Any]:
@@ -331,6 +353,61 @@ def per_unique(values: pd.Series, func: Callable[[str], Any], dtype: Any = objec
     return out[codes] if len(out) else np.zeros(len(codes), dtype=dtype)
 
 
+def codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """A text column as integer codes into its distinct values (a column of checked tables is categorical)."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype("category")
+    return column.cat.codes.to_numpy(), column.cat.categories
+
+
+def positions(values: pd.Index, among: pd.Index) -> np.ndarray:
+    """Where each of `values` stands in `among` (distinct texts), -1 where it is absent: one hashed lookup in
+    Arrow compute, no Python string per value."""
+    import pyarrow.compute as pc
+
+    from .patterns import _arrow_text
+
+    if not len(values):
+        return np.zeros(0, dtype=np.intp)
+    if not len(among):
+        return np.full(len(values), -1, dtype=np.intp)
+    if len(among) <= len(values):
+        found = pc.index_in(_arrow_text(values), value_set=_arrow_text(among))
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+    # hashing the smaller side is what costs: look the larger side up in it and turn the answer round
+    back = pc.index_in(_arrow_text(among), value_set=_arrow_text(values)).fill_null(-1)
+    back = back.to_numpy(zero_copy_only=False).astype(np.intp)
+    out = np.full(len(values), -1, dtype=np.intp)
+    hit = back >= 0
+    out[back[hit]] = np.flatnonzero(hit)
+    return out
+
+
+def duplicated(columns: list[pd.Series]) -> np.ndarray:
+    """Rows whose values in `columns` repeat an earlier row's, found on the columns' codes."""
+    key: np.ndarray | None = None
+    size = 1
+    for column in columns:
+        codes, values = codes_of(column)
+        size *= len(values) + 1
+        if size >= 2**62:  # too many combinations for one integer: let pandas hash the rows
+            return pd.DataFrame({i: c for i, c in enumerate(columns)}).duplicated(keep="first").to_numpy()
+        key = codes.astype(np.int64) if key is None else key * (len(values) + 1) + codes
+    if key is None:
+        return np.zeros(0, dtype=bool)
+    return pd.Series(key, copy=False).duplicated(keep="first").to_numpy()
+
+
+def is_empty(column: pd.Series) -> np.ndarray:
+    """Which cells of a text column are empty, found among its distinct values (no hash of them is built)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        values = column.cat.categories
+        at = np.flatnonzero(np.asarray(values == "", dtype=bool)) if len(values) else []
+        codes = column.cat.codes.to_numpy()
+        return codes == at[0] if len(at) else np.zeros(len(codes), dtype=bool)
+    return (column == "").to_numpy()
+
+
 def per_distinct(values: pd.Series, func: Callable[[pd.Index], Any]) -> np.ndarray:
     """Apply a vectorised test to all distinct values of a text column at once and spread the results back."""
     if isinstance(values.dtype, pd.CategoricalDtype):
@@ -388,13 +465,15 @@ def parse(field: Field, text: pd.Series) -> tuple[pd.Series, pd.Series]:
         text = text.astype("category")
     codes, values = text.cat.codes.to_numpy(), text.cat.categories
     index = text.index
-    distinct = values.to_numpy(dtype=object)
     filled = np.asarray(values != "", dtype=bool) if len(values) else np.zeros(0, dtype=bool)
     present = filled[codes] if len(codes) else np.zeros(0, dtype=bool)
 
     def rows(per_value: Any) -> Any:
         return per_value[codes] if len(codes) else per_value[:0]
 
+    if field.enum is None and field.type == "string":  # Arrow strings throughout: no Python string per value
+        return _strings(values, filled, codes, index), pd.Series(np.zeros(len(codes), dtype=bool), index=index)
+    distinct = values.to_numpy(dtype=object) if field.enum is None else values
     if field.type == "integer":
         ok = np.array([s == "" or _INTEGER.fullmatch(s) is not None for s in distinct], dtype=bool)
         fits = np.array(
@@ -425,8 +504,20 @@ def parse(field: Field, text: pd.Series) -> tuple[pd.Series, pd.Series]:
         enum_codes = rows(position)
         cat = pd.Categorical.from_codes(enum_codes, categories=list(field.enum))
         return pd.Series(cat, index=index), pd.Series(present & (enum_codes < 0), index=index)
-    typed = pd.array(np.where(filled, distinct, None), dtype="string")
-    return pd.Series(typed.take(codes), index=index), pd.Series(np.zeros(len(codes), dtype=bool), index=index)
+    return _strings(values, filled, codes, index), pd.Series(np.zeros(len(codes), dtype=bool), index=index)
+
+
+def _strings(values: pd.Index, filled: np.ndarray, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """A text column as pandas strings, empty cells missing, built from its distinct values."""
+    import pyarrow as pa
+
+    from .patterns import _arrow_text
+
+    distinct = _arrow_text(values)
+    if len(distinct):
+        distinct = pa.compute.if_else(pa.array(filled), distinct, pa.scalar(None, pa.string()))
+    typed = pd.array(distinct, dtype="string")
+    return pd.Series(typed.take(codes), index=index)
 
 
 def labels_to_columns(raw: RawTable, schema: Schema) -> dict[str, int]:
@@ -438,6 +529,8 @@ def labels_to_columns(raw: RawTable, schema: Schema) -> dict[str, int]:
 
 
 def _categorical(column: pd.Series) -> pd.Categorical:
+    if isinstance(column.dtype, pd.CategoricalDtype) and (column.cat.codes.to_numpy() >= 0).all():
+        return column.array  # already a categorical without missing cells: not copied
     values = pd.Categorical(column)
     if values.isna().any():
         values = values.add_categories([""]) if "" not in values.categories else values

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..report import Finding
-from .context import Context, _codes, _has, member, present
+from .context import Context, _codes, _has, member, positions, present
 
 
 def citations(ctx: Context) -> list[Finding]:
@@ -32,22 +32,24 @@ def citations(ctx: Context) -> list[Finding]:
         here = (res == name).to_numpy()
         t = ctx.tables[name]
         key = t.schema.primary_key[0]
-        ids = t.text[key]
-        ok_row |= here & member(c["row_id"], present(ids))
+        id_codes, id_values = _codes(t.text[key])
+        row_at = positions(id_values, row_values)[id_codes] if len(id_codes) else id_codes  # codes of row_id
+        named = np.zeros(len(row_values), dtype=bool)
+        named[row_at[row_at >= 0]] = True
+        ok_row |= here & (named[row_codes] if len(row_codes) else False)
         ok_field |= here & member(c["field"], [*t.schema.names, "*"])
         stating = here & states
+        stated_ids = np.bincount(row_codes[stating], minlength=len(row_values)) > 0
         out += ctx.findings(
             name,
-            ~member(ids, row_values[np.bincount(row_codes[stating], minlength=len(row_values)) > 0]),
+            ~((row_at >= 0) & stated_ids[np.maximum(row_at, 0)]) if len(row_values) else np.ones(len(row_at), bool),
             key,
             "citation-missing",
             "no citation states this row's values; add one to citations.csv (role states)",
         )
         # (row, source) pairs as integers: codes into the citations' own row_id and source_id values
-        id_codes, id_values = _codes(ids)
         own_codes, own_values = _codes(t.text["source_id"])
-        row_at = row_values.get_indexer(id_values)[id_codes] if len(id_codes) else id_codes
-        src_at = src_values.get_indexer(own_values)[own_codes] if len(own_codes) else own_codes
+        src_at = positions(own_values, src_values)[own_codes] if len(own_codes) else own_codes
         width = np.int64(len(src_values) + 1)
         pairs = row_at.astype(np.int64) * width + src_at
         main = row_codes[stating].astype(np.int64) * width + src_codes[stating]

@@ -10,32 +10,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..columns import codes_of as _codes
+from ..columns import positions
 from ..dates import bounds
 from ..figures import overlaps
 from ..report import Finding, Severity
 from ..tableschema import CheckedTable
 
 MILESTONES = ("announced", "signed", "in_force", "ended")
-
-
 TERMINAL = ("terminated", "struck_down", "abandoned")
-
-
 FORECAST = ("committed", "estimated", "conditional")
-
-
 PER_PERSON = ("person", "person_day", "person_month", "person_year", "family")
-
-
 PER_TIME = ("day", "month", "year")
-
-
 SERIES = ("agreement_id", "movement", "population", "nationalities", "voluntary")
-
-
 LOWER_BOUND = ("exact", "at_least")
-
-
 UPPER_BOUND = ("exact", "at_most")
 
 
@@ -74,13 +62,6 @@ class Context:
         return out
 
 
-def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """A text column as integer codes into its distinct values (a column of checked tables is categorical)."""
-    if not isinstance(column.dtype, pd.CategoricalDtype):
-        column = column.astype("category")
-    return column.cat.codes.to_numpy(), column.cat.categories
-
-
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     """Cell-by-cell equality of two text columns, compared on codes: each distinct value of `a` is looked up
     among those of `b` once, never a Python string per cell."""
@@ -88,7 +69,7 @@ def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     b_codes, b_values = _codes(b)
     if not len(a_codes):
         return np.zeros(0, dtype=bool)
-    at = b_values.get_indexer(a_values) if len(a_values) else np.zeros(0, dtype=np.intp)
+    at = positions(a_values, b_values)
     return (at[a_codes] == b_codes) & (a_codes >= 0)
 
 
@@ -106,7 +87,7 @@ def first_rows(t: CheckedTable, key: str, link: str) -> np.ndarray:
     first = np.full(len(k_values), len(k_codes), dtype=np.intp)
     np.minimum.at(first, k_codes, np.arange(len(k_codes), dtype=np.intp))
     first[first == len(k_codes)] = -1
-    where = k_values.get_indexer(l_values) if len(l_values) else np.zeros(0, dtype=np.intp)
+    where = positions(l_values, k_values)
     per_value = np.where(where >= 0, first[np.maximum(where, 0)] if len(first) else -1, -1)
     per_value[np.asarray(l_values == "", dtype=bool)] = -1
     return per_value[l_codes] if len(per_value) else np.full(len(l_codes), -1, dtype=np.intp)

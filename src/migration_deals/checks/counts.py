@@ -43,7 +43,8 @@ def _series(ctx: Context) -> list[dict[str, np.ndarray]]:
         "cumulative": (t.text["measure"].iloc[rows] == "cumulative").to_numpy(),
         "event": (t.text["measure"].iloc[rows] == "event").to_numpy(),
     }
-    group = t.text.iloc[rows].groupby(list(SERIES), sort=False, observed=True).ngroup().to_numpy()
+    codes = pd.DataFrame({c: t.text[c].cat.codes.to_numpy()[rows] for c in SERIES})  # equal codes, equal text
+    group = codes.groupby(list(SERIES), sort=False).ngroup().to_numpy()
     order = np.lexsort((columns["hi"], group))
     cuts = np.flatnonzero(np.diff(group[order])) + 1
     return [{k: v[part] for k, v in columns.items()} for part in np.split(order, cuts)]

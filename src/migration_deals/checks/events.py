@@ -11,8 +11,6 @@ from ..report import Finding
 from .context import MILESTONES, TERMINAL, Context, _has, _preferred, member
 
 ENDS = ("termination",)
-
-
 AFTER_END_NOT = ("first_transfer", "renewal", "resumption", "facility_opened")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import numpy as np
@@ -17,27 +16,21 @@ _BAD_CHARS = r"[\x00-\x1f\x7f\x{200b}-\x{200f}\x{2028}-\x{202e}\x{2060}-\x{2069}
 """Control, zero-width and bidirectional characters, anywhere in a text (RE2 syntax)."""
 
 
-_BAD_FIRST = re.compile(r"\s|[=+\-@]")
+def _space_class() -> str:
+    """Python's white space (what `re` matches with \\s in text: str.isspace) as an RE2 character class."""
+    spaces = [c for c in range(0x3001) if chr(c).isspace()]  # none lies beyond U+3000
+    return "[" + "".join("\\x{" + hex(c)[2:] + "}" for c in spaces) + "]"
 
 
-_BAD_LAST = re.compile(r"\s")
+_SPACE = _space_class()
+_BAD_TEXT = f"^{_SPACE}|{_SPACE}$|{_BAD_CHARS}|^[=+\\-@]"
+"""An outer space, a control, zero-width or bidirectional character, or a leading formula sign (RE2)."""
 
 
 def _bad_text(values: pd.Index) -> np.ndarray:
     """Distinct texts with a control, zero-width or bidirectional character, an outer space (Python's
-    Unicode whitespace) or a leading formula sign: one vectorised pass, then the few distinct first and
-    last characters one by one."""
-    import pyarrow.compute as pc
-
-    from ..patterns import _arrow_text
-
-    text = _arrow_text(values)
-    bad = contains(values, _BAD_CHARS)
-    for start, stop, rx in ((0, 1, _BAD_FIRST), (-1, None, _BAD_LAST)):
-        edge = pc.dictionary_encode(pc.utf8_slice_codeunits(text, start, stop))
-        flags = np.array([rx.match(c) is not None for c in edge.dictionary.to_pylist()], dtype=bool)
-        bad |= flags[edge.indices.to_numpy(zero_copy_only=False)] if len(flags) else False
-    return bad
+    Unicode whitespace) or a leading formula sign: one vectorised RE2 pass."""
+    return contains(values, _BAD_TEXT) & np.asarray(values != "", dtype=bool)
 
 
 def clean_text(ctx: Context) -> list[Finding]:
