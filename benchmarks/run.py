@@ -39,14 +39,14 @@ def best(fn, repeat: int = 5) -> float:
     return min(times)
 
 
-def process(cmd: list[str]) -> tuple[float, float, int]:
-    """Wall time (s), peak resident memory (MB) and exit status of one whole process."""
+def process(cmd: list[str]) -> tuple[float, float, int, float]:
+    """Wall time (s), peak resident memory (MB), exit status and CPU time (user + system, s) of one process."""
     t = time.perf_counter()
     child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - t
     child.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024, child.returncode
+    return wall, usage.ru_maxrss / 1024, child.returncode, usage.ru_utime + usage.ru_stime
 
 
 def synthetic(folder: Path, rows: int) -> Path:
@@ -124,8 +124,8 @@ def main() -> None:
     py = sys.executable
     out: dict[str, float] = {}
 
-    out["import pandas (s)"] = min(process([py, "-c", "import pandas"])[0] for _ in range(7))
-    out["import migration_deals (s)"] = min(process([py, "-c", "import migration_deals"])[0] for _ in range(7))
+    out["import pandas (s)"] = min(process([py, "-c", "import pandas"])[0] for _ in range(9))
+    out["import migration_deals (s)"] = min(process([py, "-c", "import migration_deals"])[0] for _ in range(9))
     load, read = load_ratio(None, 20)
     out["bundled: md.load() (s)"], out["bundled: pandas.read_csv (s)"] = load, read
     out["validate bundled, whole process (s)"] = min(
@@ -136,28 +136,32 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in sorted(args.sizes):
             path = synthetic(Path(tmp) / f"p{n}", n)
-            ours, mem, rc = min(process([str(BIN / "migration-deals"), "validate", str(path)]) for _ in range(2))
-            theirs = their_mem = their_rc = float("nan")
+            ours, mem, rc, cpu = min(process([str(BIN / "migration-deals"), "validate", str(path)]) for _ in range(2))
+            theirs = their_mem = their_cpu = float("nan")
             if not args.no_frictionless:
-                theirs, their_mem, their_rc = process([str(BIN / "frictionless"), "validate", str(path)])
-            rows.append((n, ours, mem, rc, theirs, their_mem, their_rc))
+                theirs, their_mem, _, their_cpu = process([str(BIN / "frictionless"), "validate", str(path)])
+            rows.append((n, ours, mem, rc, cpu, theirs, their_mem, their_cpu))
             if n == 300_000 or (300_000 not in args.sizes and n == max(args.sizes)):
                 load, read = load_ratio(path, 3)
                 out[f"{n} copy: md.load() (s)"], out[f"{n} copy: pandas.read_csv (s)"] = load, read
     if args.json:
-        for n, ours, mem, rc, theirs, their_mem, _ in rows:
+        for n, ours, mem, rc, cpu, theirs, their_mem, their_cpu in rows:
             out |= {f"validate {n}: seconds": ours, f"validate {n}: peak MB": mem, f"validate {n}: exit": rc}
+            out |= {f"validate {n}: CPU seconds": cpu, f"frictionless {n}: CPU seconds": their_cpu}
             out |= {f"frictionless {n}: seconds": theirs, f"frictionless {n}: peak MB": their_mem}
         print(json.dumps({k: round(v, 3) for k, v in out.items()}, indent=2))
         return
+    print("Whole processes; wall time, with CPU time (user + system) in brackets.")
+    print()
     print(
-        "| transfer rows | migration-deals validate | peak memory | exit | stock frictionless | its peak | speed-up |"
+        "| transfer rows | migration-deals validate | s per 1M rows | peak memory | exit "
+        "| stock frictionless | its peak | speed-up |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|")
-    for n, ours, mem, rc, theirs, their_mem, _ in rows:
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, ours, mem, rc, cpu, theirs, their_mem, their_cpu in rows:
         print(
-            f"| {n:,} | {ours:.2f} s ({ours / n * 1e6:.2f} s per 1M) | {mem:,.0f} MB | {rc} "
-            f"| {theirs:.1f} s | {their_mem:,.0f} MB | {theirs / ours:.1f}× |"
+            f"| {n:,} | {ours:.2f} s ({cpu:.2f} s) | {ours / n * 1e6:.2f} | {mem:,.0f} MB | {rc} "
+            f"| {theirs:.1f} s ({their_cpu:.1f} s) | {their_mem:,.0f} MB | {theirs / ours:.1f}× |"
         )
     print()
     print("| figure | ours | reference | ratio |")
