@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -39,14 +39,25 @@ def best(fn, repeat: int = 5) -> float:
     return min(times)
 
 
+_WRAP = """
+import json, os, resource, subprocess, sys, time
+t = time.perf_counter()
+rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - t
+use = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps([wall, use.ru_maxrss / 1024, rc, use.ru_utime + use.ru_stime]))
+"""
+
+
 def process(cmd: list[str]) -> tuple[float, float, int, float]:
-    """Wall time (s), peak resident memory (MB), exit status and CPU time (user + system, s) of one process."""
-    t = time.perf_counter()
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - t
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024, child.returncode, usage.ru_utime + usage.ru_stime
+    """Wall time (s), peak resident memory (MB), exit status and CPU time (user + system, s) of one process.
+
+    It is started by a small Python process of its own: a child forked straight from this (large) one
+    would count this one's memory in its peak.
+    """
+    out = subprocess.run([sys.executable, "-c", _WRAP, *cmd], capture_output=True, text=True, check=True).stdout
+    wall, peak, rc, cpu = json.loads(out)
+    return wall, peak, rc, cpu
 
 
 def synthetic(folder: Path, rows: int) -> Path:
@@ -110,7 +121,9 @@ def csv_files(descriptor: Path) -> list[Path]:
 def load_ratio(descriptor: Path | None, repeat: int) -> tuple[float, float]:
     """Best time of md.load() and of a plain pandas.read_csv of the same files."""
     files = csv_files(descriptor or md.bundled_path())
-    read = best(lambda: [pd.read_csv(f) for f in files], repeat)
+    with warnings.catch_warnings():  # mixed-type columns: pandas guesses, which is what a plain read does
+        warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+        read = best(lambda: [pd.read_csv(f) for f in files], repeat)
     load = best(lambda: md.load(descriptor), repeat)
     return load, read
 
