@@ -7,6 +7,7 @@ Work is done once per distinct value: columns of codes and dates have few.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
@@ -76,15 +77,17 @@ def read_raw(
                 severity="warning",
             )
         )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        return fail(
-            "encoding-error",
-            f"the file is not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded; save it as UTF-8",
-            line_of(data, e.start),
-        )
-    if not text.strip():
+    blank = _blank_utf8(data)
+    if blank is None:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            return fail(
+                "encoding-error",
+                f"the file is not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded; save it as UTF-8",
+                line_of(data, e.start),
+            )
+    if blank:
         return fail("blank-header", "the file is empty: it needs at least a header row", 1)
     open_quote = _unterminated_quote(data)
     if open_quote is not None:
@@ -93,6 +96,134 @@ def read_raw(
             "a quoted cell starts here and is never closed (the file ends inside it); close the quote",
             line_of(data, open_quote),
         )
+    width = _header_width(data)
+    if width is not None and width > limits.columns:
+        return fail("too-many-columns", f"the file has {width:,} columns, more than the limit of {limits.columns:,}", 1)
+    columnar = _read_columnar(data) if b"\r" not in data else None
+    if columnar is not None:
+        header, body, records = columnar
+        if len(header) > limits.columns:
+            return fail(
+                "too-many-columns",
+                f"the file has {len(header):,} columns, more than the limit of {limits.columns:,}",
+                1,
+            )
+        # one record per line unless a quoted cell holds a line break: then the lines are counted
+        newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        all_lines = np.arange(1, records + 1) if newlines == records else _records(data)[0]
+        all_cells = np.full(records, len(header))
+    else:
+        all_lines, all_cells = _records(data)
+        frame, failed = _read_rows(data, fail)
+        if frame is None:
+            return failed
+        if frame.shape[1] > limits.columns:
+            return fail(
+                "too-many-columns",
+                f"the file has {frame.shape[1]:,} columns, more than the limit of {limits.columns:,}",
+                1,
+            )
+        header = [str(v) for v in frame.iloc[0].tolist()]
+        body = frame.iloc[1:].reset_index(drop=True)
+        for i in body.columns:  # the header's labels are not values of the column
+            body[i] = body[i].cat.remove_unused_categories()
+        body.columns = range(body.shape[1])
+    n = len(body)
+    lines, cells = all_lines[1 : n + 1], all_cells[1 : n + 1]
+    big = _oversized(body, header, lines, display, resource, limits.cell_chars)
+    if big:
+        return None, findings + big
+    return RawTable(body, header, lines, cells), findings
+
+
+def _blank_utf8(data: bytes, step: int = 1 << 24) -> bool | None:
+    """Whether the file holds only white space, or None if it is not UTF-8: decoded a slice at a time, so
+    the whole file never exists twice in memory."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view, blank = memoryview(data), True
+    try:
+        for start in range(0, len(data), step):
+            part = decoder.decode(view[start : start + step])
+            blank = blank and (part == "" or part.isspace())
+        part = decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    return blank and (part == "" or part.isspace())
+
+
+def _header_width(data: bytes) -> int | None:
+    """Cells in the header, counted before anything is parsed when its line has no quote (else None)."""
+    end = data.find(b"\n")
+    first = data if end < 0 else data[:end]
+    return None if b'"' in first or b"\r" in first else first.count(b",") + 1
+
+
+def _read_columnar(data: bytes) -> tuple[list[str], pd.DataFrame, int] | None:
+    """The header, the body as categoricals and the number of records, read once by Arrow's CSV reader into
+    dictionary-encoded columns (no Python string per cell), every cell as text.
+
+    None when the file is irregular: a row whose cell count differs from the header's, a blank line, a single
+    column (where a blank line would read as a cell). The tolerant row reader then reads it, and reports each
+    irregular row at its line.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    width = _header_width(data)
+    options = pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False)
+    errors = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowCapacityError, ValueError, MemoryError)
+    try:
+        if width is None:  # a quoted header: Arrow counts its cells (a line break inside one leaves it to the rows)
+            end = data.find(b"\n")
+            head = pacsv.read_csv(
+                pa.py_buffer(data if end < 0 else data[: end + 1]),
+                read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+                parse_options=options,
+            )
+            width = head.num_columns
+        names = [f"c{i}" for i in range(width)]
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
+            parse_options=options,
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except errors:
+        return None
+    if width < 2 or table.num_columns != width or not table.num_rows:
+        return None
+    table = table.unify_dictionaries()
+    header: list[str] = []
+    body: dict[int, pd.Categorical] = {}
+    for i in range(table.num_columns):
+        column = table.column(i)
+        dictionary = column.chunk(0).dictionary
+        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in column.chunks]).astype(np.int32)
+        header.append(str(dictionary[int(codes[0])]))
+        codes = codes[1:]
+        used = np.bincount(codes, minlength=len(dictionary)) > 0
+        if not used.all():  # the header's label is not a value of the column
+            keep = np.flatnonzero(used)
+            remap = np.full(len(dictionary), -1, dtype=np.int32)
+            remap[keep] = np.arange(len(keep), dtype=np.int32)
+            codes, dictionary = remap[codes], dictionary.take(pa.array(keep))
+        body[i] = pd.Categorical.from_codes(codes, dtype=_text_dtype(dictionary), validate=False)
+    return header, pd.DataFrame(body), table.num_rows
+
+
+def _text_dtype(dictionary: Any) -> pd.CategoricalDtype:
+    """The categorical dtype of an Arrow dictionary (distinct by construction: not hashed again)."""
+    categories = pd.Index(pd.array(dictionary, dtype="str"))
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    return fast(categories, False) if fast is not None else pd.CategoricalDtype(categories)
+
+
+def _read_rows(data: bytes, fail: Callable[..., Any]) -> tuple[pd.DataFrame | None, Any]:
+    """The file read row by row by pandas' C parser (irregular files), or the finding that stops it."""
     try:
         frame = pd.read_csv(
             io.BytesIO(data),
@@ -108,32 +239,16 @@ def read_raw(
     except pd.errors.ParserError as e:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
         if m:
-            return fail(
+            return None, fail(
                 "extra-cell",
                 f"row has {m[3]} cells but the header has {m[1]}; quote cells that contain commas",
                 _record_line(data, int(m[2])),
             )
         m = re.search(r"(?:line|row) (\d+)", str(e))
-        return fail("csv-error", "the file is not valid CSV", _record_line(data, int(m[1])) if m else 1)
+        return None, fail("csv-error", "the file is not valid CSV", _record_line(data, int(m[1])) if m else 1)
     except (pd.errors.EmptyDataError, ValueError, OverflowError, MemoryError):
-        return fail("csv-error", "the file is not valid CSV", 1)
-    if frame.shape[1] > limits.columns:
-        return fail(
-            "too-many-columns",
-            f"the file has {frame.shape[1]:,} columns, more than the limit of {limits.columns:,}",
-            1,
-        )
-    header = [str(v) for v in frame.iloc[0].tolist()]
-    body = frame.iloc[1:].reset_index(drop=True)
-    for i in body.columns:  # the header's labels are not values of the column
-        body[i] = body[i].cat.remove_unused_categories()
-    body.columns = range(body.shape[1])
-    n = len(body)
-    lines, cells = _shape(data, n)
-    big = _oversized(body, header, lines, display, resource, limits.cell_chars)
-    if big:
-        return None, findings + big
-    return RawTable(body, header, lines, cells), findings
+        return None, fail("csv-error", "the file is not valid CSV", 1)
+    return frame, None
 
 
 def line_of(data: bytes, at: int) -> int:
@@ -150,6 +265,8 @@ def _record_line(data: bytes, record: int) -> int:
 
 def _unterminated_quote(data: bytes) -> int | None:
     """Offset of the quote that opens a cell the file never closes, or None."""
+    if data.count(b'"') % 2 == 0:
+        return None
     arr = np.frombuffer(data, dtype=np.uint8)
     quotes = np.flatnonzero(arr == 34)
     if len(quotes) % 2 == 0:
@@ -192,7 +309,13 @@ def _oversized(
 
 
 def _shape(data: bytes, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Physical line and cell count of each data row, in one vectorised pass over the bytes.
+    """Physical line and cell count of the first `n` data rows."""
+    lines, cells = _records(data)
+    return lines[1 : n + 1], cells[1 : n + 1]
+
+
+def _records(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Physical line and cell count of each record (the header first), in one vectorised pass over the bytes.
 
     LF, CRLF and a bare CR each end a line. A comma or line break counts only outside quotes:
     where the number of quote characters before it is even (an escaped quote adds two, keeping
@@ -217,7 +340,7 @@ def _shape(data: bytes, n: int) -> tuple[np.ndarray, np.ndarray]:
     length = ends - starts - crlf
     cells = np.where(length > 0, per_record + 1, 0)
     lines = np.searchsorted(breaks, starts) + 1
-    return lines[1 : n + 1], cells[1 : n + 1]
+    return lines, cells
 
 
 def per_unique(values: pd.Series, func: Callable[[str], Any], dtype: Any = object) -> np.ndarray:
@@ -228,6 +351,72 @@ def per_unique(values: pd.Series, func: Callable[[str], Any], dtype: Any = objec
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
     out = np.array([func(u) for u in uniques], dtype=dtype)
     return out[codes] if len(out) else np.zeros(len(codes), dtype=dtype)
+
+
+def codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """A text column as integer codes into its distinct values (a column of checked tables is categorical)."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype("category")
+    return column.cat.codes.to_numpy(), column.cat.categories
+
+
+def positions(values: pd.Index, among: pd.Index) -> np.ndarray:
+    """Where each of `values` stands in `among` (distinct texts), -1 where it is absent: one hashed lookup in
+    Arrow compute, no Python string per value."""
+    import pyarrow.compute as pc
+
+    from .patterns import _arrow_text
+
+    if not len(values):
+        return np.zeros(0, dtype=np.intp)
+    if not len(among):
+        return np.full(len(values), -1, dtype=np.intp)
+    if len(among) <= len(values):
+        found = pc.index_in(_arrow_text(values), value_set=_arrow_text(among))
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+    # hashing the smaller side is what costs: look the larger side up in it and turn the answer round
+    back = pc.index_in(_arrow_text(among), value_set=_arrow_text(values)).fill_null(-1)
+    back = back.to_numpy(zero_copy_only=False).astype(np.intp)
+    out = np.full(len(values), -1, dtype=np.intp)
+    hit = back >= 0
+    out[back[hit]] = np.flatnonzero(hit)
+    return out
+
+
+def duplicated(columns: list[pd.Series]) -> np.ndarray:
+    """Rows whose values in `columns` repeat an earlier row's, found on the columns' codes."""
+    key: np.ndarray | None = None
+    size = 1
+    for column in columns:
+        codes, values = codes_of(column)
+        size *= len(values) + 1
+        if size >= 2**62:  # too many combinations for one integer: let pandas hash the rows
+            return pd.DataFrame({i: c for i, c in enumerate(columns)}).duplicated(keep="first").to_numpy()
+        key = codes.astype(np.int64) if key is None else key * (len(values) + 1) + codes
+    if key is None:
+        return np.zeros(0, dtype=bool)
+    return pd.Series(key, copy=False).duplicated(keep="first").to_numpy()
+
+
+def is_empty(column: pd.Series) -> np.ndarray:
+    """Which cells of a text column are empty, found among its distinct values (no hash of them is built)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        values = column.cat.categories
+        at = np.flatnonzero(np.asarray(values == "", dtype=bool)) if len(values) else []
+        codes = column.cat.codes.to_numpy()
+        return codes == at[0] if len(at) else np.zeros(len(codes), dtype=bool)
+    return (column == "").to_numpy()
+
+
+def per_distinct(values: pd.Series, func: Callable[[pd.Index], Any]) -> np.ndarray:
+    """Apply a vectorised test to all distinct values of a text column at once and spread the results back."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        uniques = pd.Index(uniques)
+    out = np.asarray(func(uniques), dtype=bool) if len(uniques) else np.zeros(0, dtype=bool)
+    return out[codes] if len(out) else np.zeros(len(codes), dtype=bool)
 
 
 INT64 = (-(2**63), 2**63 - 1)
@@ -256,40 +445,79 @@ def _bool(text: str) -> Any:
     return None
 
 
+def _int_or_none(s: str, use: bool) -> int | None:
+    return int(s) if use else None
+
+
+def _float_or_none(s: str, use: bool) -> float | None:
+    return float(_inf(s)) if use else None
+
+
 def parse(field: Field, text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Typed column for a field, and a mask of present values that do not parse as its type.
 
     `text` holds '' for missing cells. A value that does not parse is missing in
-    the typed column and True in the mask; the loader refuses such data.
+    the typed column and True in the mask; the loader refuses such data. Each distinct
+    value is parsed once (exactly: Python's int and float, never a rounding cast) and
+    the typed values are spread back to the rows by their codes.
     """
-    present = text != ""
+    if not isinstance(text.dtype, pd.CategoricalDtype):
+        text = text.astype("category")
+    codes, values = text.cat.codes.to_numpy(), text.cat.categories
     index = text.index
+    filled = np.asarray(values != "", dtype=bool) if len(values) else np.zeros(0, dtype=bool)
+    present = filled[codes] if len(codes) else np.zeros(0, dtype=bool)
+
+    def rows(per_value: Any) -> Any:
+        return per_value[codes] if len(codes) else per_value[:0]
+
+    if field.enum is None and field.type == "string":  # Arrow strings throughout: no Python string per value
+        return _strings(values, filled, codes, index), pd.Series(np.zeros(len(codes), dtype=bool), index=index)
+    distinct = values.to_numpy(dtype=object) if field.enum is None else values
     if field.type == "integer":
-        ok = per_unique(text, lambda s: s == "" or _INTEGER.fullmatch(s) is not None, bool)
-        fits = per_unique(text, lambda s: _INTEGER.fullmatch(s) is None or INT64[0] <= int(s) <= INT64[1], bool)
-        use = ok & fits & present.to_numpy()
-        values = pd.to_numeric(text.astype(object).where(use, None), errors="coerce")
-        return values.astype("Int64"), pd.Series(~ok, index=index)
+        ok = np.array([s == "" or _INTEGER.fullmatch(s) is not None for s in distinct], dtype=bool)
+        fits = np.array(
+            [not o or s == "" or INT64[0] <= int(s) <= INT64[1] for s, o in zip(distinct, ok, strict=True)], bool
+        )
+        typed = pd.array([_int_or_none(s, u) for s, u in zip(distinct, ok & fits & filled, strict=True)], dtype="Int64")
+        return pd.Series(typed.take(codes), index=index), pd.Series(rows(~ok), index=index)
     if field.type == "number":
-        ok = per_unique(text, lambda s: s == "" or _NUMBER.fullmatch(s) is not None, bool)
-        finite = per_unique(text, lambda s: _NUMBER.fullmatch(s) is None or math.isfinite(float(_inf(s))), bool)
-        clean = text.astype(object).where(ok & finite & present.to_numpy(), None)
-        return pd.to_numeric(clean, errors="coerce").astype("Float64"), pd.Series(~ok, index=index)
+        ok = np.array([s == "" or _NUMBER.fullmatch(s) is not None for s in distinct], dtype=bool)
+        finite = np.array(
+            [not o or s == "" or math.isfinite(float(_inf(s))) for s, o in zip(distinct, ok, strict=True)], bool
+        )
+        typed = pd.array(
+            [_float_or_none(s, u) for s, u in zip(distinct, ok & finite & filled, strict=True)], dtype="Float64"
+        )
+        return pd.Series(typed.take(codes), index=index), pd.Series(rows(~ok), index=index)
     if field.type == "boolean":
-        parsed = per_unique(text, _bool)
-        bad = present.to_numpy() & pd.isna(parsed)
-        return pd.Series(parsed, index=index).astype("boolean"), pd.Series(bad, index=index)
+        parsed = pd.array([_bool(s) for s in distinct], dtype="boolean")
+        bad = present & rows(np.asarray(parsed.isna(), dtype=bool))
+        return pd.Series(parsed.take(codes), index=index), pd.Series(bad, index=index)
     if field.type == "date":
-        ok = per_unique(text, lambda s: s == "" or _DATE.fullmatch(s) is not None, bool)
-        lo, _, bad = bounds(text.astype(object).where(present & ok, None))
-        bad = (bad & present) | ~pd.Series(ok, index=index)
-        return lo.astype(DATE_UNIT), bad
+        ok = np.array([s == "" or _DATE.fullmatch(s) is not None for s in distinct], dtype=bool)
+        lo, _, bad = bounds(pd.Series(np.where(ok & filled, distinct, None), dtype=object))
+        bad = (rows(bad.to_numpy()) & present) | ~rows(ok)
+        return pd.Series(rows(lo.to_numpy()), index=index).astype(DATE_UNIT), pd.Series(bad, index=index)
     if field.enum is not None:
-        known = text.isin(field.enum)
-        bad = present & ~known
-        cat = pd.Categorical(text.astype(object).where(known, None), categories=list(field.enum))
-        return pd.Series(cat, index=index), bad
-    return text.astype(object).where(present, None).astype("string"), pd.Series(False, index=index)
+        position = pd.Index(list(field.enum)).get_indexer(values) if len(values) else np.zeros(0, dtype=np.intp)
+        enum_codes = rows(position)
+        cat = pd.Categorical.from_codes(enum_codes, categories=list(field.enum))
+        return pd.Series(cat, index=index), pd.Series(present & (enum_codes < 0), index=index)
+    return _strings(values, filled, codes, index), pd.Series(np.zeros(len(codes), dtype=bool), index=index)
+
+
+def _strings(values: pd.Index, filled: np.ndarray, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """A text column as pandas strings, empty cells missing, built from its distinct values."""
+    import pyarrow as pa
+
+    from .patterns import _arrow_text
+
+    distinct = _arrow_text(values)
+    if len(distinct):
+        distinct = pa.compute.if_else(pa.array(filled), distinct, pa.scalar(None, pa.string()))
+    typed = pd.array(distinct, dtype="string")
+    return pd.Series(typed.take(codes), index=index)
 
 
 def labels_to_columns(raw: RawTable, schema: Schema) -> dict[str, int]:
@@ -301,6 +529,8 @@ def labels_to_columns(raw: RawTable, schema: Schema) -> dict[str, int]:
 
 
 def _categorical(column: pd.Series) -> pd.Categorical:
+    if isinstance(column.dtype, pd.CategoricalDtype) and (column.cat.codes.to_numpy() >= 0).all():
+        return column.array  # already a categorical without missing cells: not copied
     values = pd.Categorical(column)
     if values.isna().any():
         values = values.add_categories([""]) if "" not in values.categories else values

@@ -84,8 +84,10 @@ def read_inside(path: Path, base: Path, limit: int) -> bytes:
         os.close(fd)
         raise Refused("file-too-large", f"the file has {info.st_size:,} bytes, more than the limit of {limit:,}")
     with os.fdopen(fd, "rb", buffering=0) as fh:
-        chunks, size = [], 0
-        while size <= limit:
+        # one read of the size the file states (one copy in memory), then on in chunks if it has grown
+        first = fh.read(min(info.st_size, limit) + 1)
+        chunks, size = [first], len(first)
+        while first and size <= limit:
             chunk = fh.read(min(1 << 20, limit + 1 - size))
             if not chunk:
                 break

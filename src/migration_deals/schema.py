@@ -7,6 +7,7 @@ pandas dtypes, pydantic models and the codebook are all derived from them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 RESOURCES = ("parties", "sources", "agreements", "transfers", "costs", "events", "citations")
@@ -102,12 +103,11 @@ class Schema:
 
     def dtypes(self) -> dict[str, Any]:
         """pandas dtype of every column, derived from the field's type and constraints."""
-        import pandas as pd
 
         out: dict[str, Any] = {}
         for f in self.fields:
             if f.enum is not None:
-                out[f.name] = pd.CategoricalDtype(list(f.enum))
+                out[f.name] = enum_dtype(tuple(f.enum))
             else:
                 out[f.name] = {
                     "integer": "Int64",
@@ -116,3 +116,19 @@ class Schema:
                     "date": "datetime64[ns]",
                 }.get(f.type, "string")
         return out
+
+
+@lru_cache(maxsize=512)
+def enum_dtype(values: tuple[str, ...]) -> Any:
+    """The categorical dtype of an enum (made once: its categories are checked when it is built)."""
+    import pandas as pd
+
+    return pd.CategoricalDtype(list(values))
+
+
+@lru_cache(maxsize=512)
+def enum_index(values: tuple[str, ...]) -> Any:
+    """An enum's values as a pandas Index, to look codes up in (made once)."""
+    import pandas as pd
+
+    return pd.Index(list(values))

@@ -11,8 +11,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .columns import RawTable, out_of_range, parse, per_unique, text_columns
-from .patterns import compile_pattern
+from .columns import (
+    RawTable,
+    codes_of,
+    duplicated,
+    is_empty,
+    out_of_range,
+    parse,
+    per_distinct,
+    positions,
+    text_columns,
+)
+from .patterns import matches
 from .report import Finding
 from .schema import Field, Schema
 
@@ -25,6 +35,28 @@ _TYPE_HINTS = {
 EDTF_HINT = "write a date as YYYY, YYYY-MM or YYYY-MM-DD, optionally followed by ~ (approximate) or ? (uncertain)"
 
 
+class TypedColumns:
+    """The typed columns of a checked table by field name. A text field's pandas strings are made only when
+    first asked for (by the loader): the checks need its codes, never a string per cell."""
+
+    def __init__(self, schema: Schema, text: pd.DataFrame, made: dict[str, pd.Series]) -> None:
+        self._schema, self._text, self._made = schema, text, made
+
+    @property
+    def index(self) -> pd.Index:
+        return self._text.index
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._text
+
+    def __getitem__(self, name: str) -> pd.Series:
+        if name not in self._made:
+            self._made[name] = parse(self._schema.field(name), self._text[name])[0]
+        if self._made[name].name != name:
+            self._made[name] = self._made[name].rename(name)
+        return self._made[name]
+
+
 @dataclass
 class CheckedTable:
     """A resource after layer 1: its text, its typed values, and where each row stands in the file."""
@@ -33,7 +65,7 @@ class CheckedTable:
     display: str
     schema: Schema
     text: pd.DataFrame
-    typed: pd.DataFrame
+    typed: TypedColumns
     lines: np.ndarray
 
     def line(self, row: int) -> int:
@@ -139,14 +171,17 @@ def check_table(raw: RawTable, schema: Schema, display: str) -> tuple[CheckedTab
     typed: dict[str, pd.Series] = {}
     for f in schema.fields:
         col = text[f.name]
-        values, bad = parse(f, col)
-        typed[f.name] = values
-        findings += _field_findings(f, col, values, skip, bad.to_numpy(), display, res, lines)
-    typed_frame = pd.DataFrame(typed, index=text.index)
+        if f.type == "string" and f.enum is None:  # any text is a string: nothing to parse
+            values, bad = None, np.zeros(len(col), dtype=bool)
+        else:
+            values, parsed_bad = parse(f, col)
+            typed[f.name], bad = values, parsed_bad.to_numpy()
+        findings += _field_findings(f, col, values, skip, bad, display, res, lines)
+    typed_frame = TypedColumns(schema, text, typed)
 
     if schema.primary_key:
         key = text[list(schema.primary_key)]
-        dup = key.duplicated(keep="first").to_numpy() & ~skip
+        dup = duplicated([text[k] for k in schema.primary_key]) & ~skip
         if dup.any():
             first = _first_lines(key, lines)
             f0 = schema.primary_key[0]
@@ -173,7 +208,7 @@ def _first_lines(key: pd.DataFrame, lines: np.ndarray) -> np.ndarray:
 def _field_findings(
     f: Field,
     col: pd.Series,
-    values: pd.Series,
+    values: pd.Series | None,
     skip: np.ndarray,
     bad: np.ndarray,
     display: str,
@@ -181,7 +216,7 @@ def _field_findings(
     lines: np.ndarray,
 ) -> list[Finding]:
     out: list[Finding] = []
-    empty = (col == "").to_numpy()
+    empty = is_empty(col)
     present = ~empty & ~skip
     bad = bad & present
     cells = lambda mask, rule, msg=None, fn=None: _cells(display, res, lines, col, mask, f.name, rule, msg, fn)  # noqa: E731
@@ -203,8 +238,9 @@ def _field_findings(
         bad = bad | wide
     ok = present & ~bad
     if f.pattern is not None and f.type == "string":
-        rx = compile_pattern(f.pattern)  # RE2: linear time, checked when the descriptor was read
-        match = per_unique(col, lambda s: s == "" or rx.fullmatch(s) is not None, bool)
+        # RE2 (linear time, checked when the descriptor was read) over the distinct values at once
+        pattern = f.pattern
+        match = per_distinct(col, lambda u: matches(u, pattern) | (u == ""))
         out += cells(ok & ~match, "pattern", EDTF_HINT if f.edtf else f"must match the pattern {f.pattern}")
     if f.type in ("integer", "number"):
         num = values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
@@ -220,7 +256,8 @@ def _field_findings(
             if f.maximum is not None:
                 out += cells(ok & (num > f.maximum), "maximum", f"must be at most {f.maximum}")
     if f.unique:
-        dup = col.where(present, None).duplicated(keep="first").to_numpy() & present
+        codes = col.cat.codes.to_numpy() if isinstance(col.dtype, pd.CategoricalDtype) else pd.factorize(col)[0]
+        dup = pd.Series(np.where(present, codes, -1)).duplicated(keep="first").to_numpy() & present
         out += cells(dup, "unique", f"{f.name} must be unique; this value is used on an earlier line")
     return out
 
@@ -235,9 +272,12 @@ def check_foreign_keys(tables: dict[str, CheckedTable]) -> list[Finding]:
                 continue
             if len(fk.fields) == 1:
                 values = t.text[fk.fields[0]]
-                present = (values != "").to_numpy()
-                known = pd.Index(target.text[fk.reference_fields[0]])
-                dangling = present & ~values.isin(known).to_numpy()
+                present = ~is_empty(values)
+                codes, distinct = codes_of(values)
+                t_codes, t_distinct = codes_of(target.text[fk.reference_fields[0]])
+                held = t_distinct[np.bincount(t_codes, minlength=len(t_distinct)) > 0]
+                found = positions(distinct, held) >= 0  # each distinct value looked up once
+                dangling = present & ~found[codes] if len(codes) else present
             else:
                 vals = t.text[list(fk.fields)].astype(str).agg("\x1f".join, axis=1)
                 present = (t.text[list(fk.fields)] != "").all(axis=1).to_numpy()

@@ -33,9 +33,13 @@ def check_integrity(pkg: Package, files: dict[str, bytes], report: Report) -> No
 
 
 def check_tables(pkg: Package, files: dict[str, bytes], report: Report) -> dict[str, CheckedTable]:
-    """Layer 1 for every resource; tables that could not be read at all are left out."""
+    """Layer 1 for every resource; tables that could not be read at all are left out.
+
+    Consumes `files`: each file's bytes are let go once its table is read, so a large package is never
+    held twice in memory."""
     tables: dict[str, CheckedTable] = {}
-    for name, data in files.items():
+    for name in list(files):
+        data = files.pop(name)
         display = pkg.display(name)
         schema = pkg.schema(name)
         raw, found = read_raw(data, display, name, pkg.limits)

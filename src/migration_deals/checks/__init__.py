@@ -1,0 +1,78 @@
+"""Layer 2 of validation: consistency rules that a Table Schema cannot say, one module per family of rules.
+
+Each rule is a small function over whole columns, and each module declares the findings its rules can
+report (`FINDINGS`). `RULES` lists every rule in the order the codebook documents them. Partial dates are
+compared as intervals: a rule fires only when the order is wrong for every day the dates can mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from ..report import Finding
+from ..tableschema import CheckedTable
+from . import alternatives, citations, codes, counts, dates, events, links, money, tables, text
+from .context import Context
+
+_FAMILIES = (codes, dates, tables, links, counts, money, events, citations, alternatives, text)
+_DECLARED = {rule: names for family in _FAMILIES for rule, names in family.FINDINGS.items()}
+ORDER: tuple[Callable[[Context], list[Finding]], ...] = (
+    codes.codes,
+    dates.real_dates,
+    dates.date_limits,
+    tables.empty_tables,
+    dates.milestone_order,
+    dates.status_dates,
+    links.party_pairs,
+    links.parent_agreement,
+    dates.periods,
+    dates.within_agreement,
+    counts.cumulative_series,
+    counts.capacity,
+    links.programmes,
+    links.nesting,
+    money.stages,
+    counts.figure_conflicts,
+    events.events,
+    citations.citations,
+    alternatives.alternatives,
+    citations.sources_used,
+    text.clean_text,
+)
+"""Every consistency rule, in the order the codebook lists them."""
+
+RULES: dict[Callable[[Context], list[Finding]], tuple[str, ...]] = {rule: _DECLARED[rule] for rule in ORDER}
+"""Every consistency rule, in the order the codebook lists them, with the finding names it can report."""
+
+
+def check(tables: dict[str, CheckedTable], as_of: date) -> list[Finding]:
+    """Run every consistency rule on tables that passed layer 1."""
+    ctx = Context(tables, as_of)
+    out: list[Finding] = []
+    for rule in RULES:
+        try:
+            out += rule(ctx)
+        except KeyError as e:
+            out.append(
+                Finding(
+                    "datapackage.json",
+                    None,
+                    str(e.args[0]),
+                    "rule-skipped",
+                    f"rule {rule.__name__} needs field {e.args[0]!r}, which this package's schema lacks",
+                    severity="warning",
+                )
+            )
+        except Exception as e:  # noqa: BLE001 (a report, never a traceback, whatever the input)
+            out.append(
+                Finding(
+                    "datapackage.json",
+                    None,
+                    None,
+                    "rule-failed",
+                    f"rule {rule.__name__} could not run on this package ({type(e).__name__}); "
+                    "check the schema against the codebook",
+                )
+            )
+    return out

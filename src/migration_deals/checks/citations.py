@@ -1,0 +1,100 @@
+"""Citations: every row is stated by a source, and every source is cited."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..report import Finding
+from .context import Context, _codes, _has, member, positions, present
+
+
+def citations(ctx: Context) -> list[Finding]:
+    """Every citation resolves (its resource, row and field exist); every row of agreements, transfers,
+    costs and events has a citation that states it, and its source_id is cited as stating it."""
+    if not _has(ctx, "citations"):
+        return []
+    c = ctx.tables["citations"].text
+    res = c["resource"]
+    row_codes, row_values = _codes(c["row_id"])
+    src_codes, src_values = _codes(c["source_id"])
+    states = (c["role"] == "states").to_numpy()
+    ok_row = np.zeros(len(c), dtype=bool)
+    ok_field = np.zeros(len(c), dtype=bool)
+    out: list[Finding] = []
+    cited = ctx.tables["citations"].schema.field("resource").enum or ()  # the resources a citation may name
+    for name in cited:
+        if not _has(ctx, name):
+            continue
+        here = (res == name).to_numpy()
+        t = ctx.tables[name]
+        key = t.schema.primary_key[0]
+        id_codes, id_values = _codes(t.text[key])
+        row_at = positions(id_values, row_values)[id_codes] if len(id_codes) else id_codes  # codes of row_id
+        named = np.zeros(len(row_values), dtype=bool)
+        named[row_at[row_at >= 0]] = True
+        ok_row |= here & (named[row_codes] if len(row_codes) else False)
+        ok_field |= here & member(c["field"], [*t.schema.names, "*"])
+        stating = here & states
+        stated_ids = np.bincount(row_codes[stating], minlength=len(row_values)) > 0
+        out += ctx.findings(
+            name,
+            ~((row_at >= 0) & stated_ids[np.maximum(row_at, 0)]) if len(row_values) else np.ones(len(row_at), bool),
+            key,
+            "citation-missing",
+            "no citation states this row's values; add one to citations.csv (role states)",
+        )
+        # (row, source) pairs as integers: codes into the citations' own row_id and source_id values
+        own_codes, own_values = _codes(t.text["source_id"])
+        src_at = positions(own_values, src_values)[own_codes] if len(own_codes) else own_codes
+        width = np.int64(len(src_values) + 1)
+        pairs = row_at.astype(np.int64) * width + src_at
+        main = row_codes[stating].astype(np.int64) * width + src_codes[stating]
+        stated = (row_at >= 0) & (src_at >= 0) & pd.Series(pairs, copy=False).isin(main).to_numpy()
+        out += ctx.findings(
+            name,
+            ~stated,
+            "source_id",
+            "citation-missing",
+            "the row's source_id must also appear in citations.csv as stating it",
+        )
+    out += ctx.findings("citations", ~ok_row, "row_id", "citation-row", "no row of that resource has this id")
+    out += ctx.findings(
+        "citations",
+        ok_row & ~ok_field,
+        "field",
+        "citation-field",
+        "that resource has no such field (use * for the row)",
+    )
+    return out
+
+
+def sources_used(ctx: Context) -> list[Finding]:
+    """Every source is cited by a row: as source_id, by id in notes, or as an agreement's text_url."""
+    if not _has(ctx, "sources"):
+        return []
+    cited: set[str] = set()
+    for res, t in ctx.tables.items():  # citations.csv has a source_id column too
+        if res != "sources" and "source_id" in t.text:
+            cited.update(present(t.text["source_id"]))
+        if res != "sources" and "notes" in t.text:
+            for note in t.text["notes"].cat.categories:  # each distinct note once
+                cited.update(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)+", note))
+    src = ctx.tables["sources"].text
+    ids = src["source_id"]
+    if "agreements" in ctx.tables:
+        texts = present(ctx.tables["agreements"].text["text_url"])
+        cited.update(ids[src["url"].isin(texts)])
+    return ctx.findings(
+        "sources", ~ids.isin(cited), "source_id", "unused-source", "no row cites this source; cite it or remove it"
+    )
+
+
+FINDINGS: dict[Callable[[Context], list[Finding]], tuple[str, ...]] = {
+    citations: ("citation-missing", "citation-row", "citation-field"),
+    sources_used: ("unused-source",),
+}
+"""The rules of this family and the finding names each can report."""

@@ -1,0 +1,190 @@
+"""Links between rows: parties of a deal, parent agreements, programmes and rows nested inside others."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import numpy as np
+
+from ..figures import in_cycle, interval
+from ..report import Finding
+from .context import Context, _agreement_ancestors, _codes, _format_total, _has, _parent_rows, _same, member
+
+
+def party_pairs(ctx: Context) -> list[Finding]:
+    """An agreement has two different parties; money moves between two parties; payments to a partner name it."""
+    out: list[Finding] = []
+    if _has(ctx, "agreements"):
+        t = ctx.tables["agreements"].text
+        out += ctx.findings(
+            "agreements",
+            _same(t["sending_party"], t["receiving_party"]) & (t["sending_party"] != "").to_numpy(),
+            "receiving_party",
+            "same-party",
+            "the receiving party must differ from the sending party",
+        )
+    if _has(ctx, "costs"):
+        t = ctx.tables["costs"].text
+        out += ctx.findings(
+            "costs",
+            _same(t["payer"], t["payee"]) & (t["payer"] != "").to_numpy(),
+            "payee",
+            "same-party",
+            "the payee must differ from the payer (leave payee empty for the payer's own spending)",
+        )
+        to_partner = t["category"].isin(["direct_payment", "development_fund"]) & (t["payee"] == "")
+        out += ctx.findings(
+            "costs",
+            to_partner,
+            "payee",
+            "payee-missing",
+            "payments to a partner (direct_payment, development_fund) need a payee",
+        )
+    return out
+
+
+def parent_agreement(ctx: Context) -> list[Finding]:
+    """An agreement is not its own parent."""
+    if not _has(ctx, "agreements"):
+        return []
+    t = ctx.tables["agreements"].text
+    return ctx.findings(
+        "agreements",
+        _same(t["parent_agreement_id"], t["agreement_id"]),
+        "parent_agreement_id",
+        "self-parent",
+        "an agreement cannot amend or implement itself",
+    )
+
+
+def programmes(ctx: Context) -> list[Finding]:
+    """Only a programme may leave receiving_party empty; programme_id names a programme; a programme has members."""
+    if not _has(ctx, "agreements"):
+        return []
+    t = ctx.tables["agreements"].text
+    level = t["level"]
+    by_id = t.drop_duplicates("agreement_id").set_index("agreement_id")
+    target_level = t["programme_id"].astype(object).map(by_id["level"].astype(object))
+    has = t["programme_id"] != ""
+    named = set(t["programme_id"].astype(object)) - {""}
+    out = ctx.findings(
+        "agreements",
+        (level == "agreement") & (t["receiving_party"] == ""),
+        "receiving_party",
+        "receiving-party",
+        "an agreement needs a receiving party; only a programme (level programme) may leave it empty",
+    )
+    out += ctx.findings(
+        "agreements",
+        has & ((target_level.notna() & (target_level != "programme")) | _same(t["programme_id"], t["agreement_id"])),
+        "programme_id",
+        "programme-member",
+        "programme_id must name another row whose level is programme",
+    )
+    out += ctx.findings(
+        "agreements",
+        (level == "programme") & ~t["agreement_id"].astype(object).isin(named),
+        "level",
+        "programme-empty",
+        "no agreement names this programme in programme_id; add its members or make it an agreement",
+        severity="warning",
+    )
+    return out
+
+
+def nesting(ctx: Context) -> list[Finding]:
+    """A row inside another (within) is of its agreement or one above it, never itself or a cycle, of the
+    same kind (stock or movement; amounts inside amounts), inside its parent's period (people only), and the children
+    of one parent add up to no more than it (qualifiers as bounds)."""
+    out: list[Finding] = []
+    above = _agreement_ancestors(ctx)
+    for res, key, value in (("transfers", "transfer_id", "people"), ("costs", "cost_id", "amount")):
+        if not _has(ctx, res):
+            continue
+        t = ctx.tables[res]
+        text = t.text
+        parent, has = _parent_rows(t, key, "within")
+        known = parent >= 0
+        p = np.where(known, parent, 0)
+        n = len(text)
+        itself = has & _same(text["within"], text[key])
+        out += ctx.findings(res, itself, "within", "within-self", "a row cannot lie inside itself")
+        linked = np.flatnonzero(has)  # only rows that name a parent can lie on a cycle
+        key_codes, key_values = _codes(text[key])
+        in_codes, in_values = _codes(text["within"])
+        cyc = in_cycle(dict(zip(key_values.take(key_codes[linked]), in_values.take(in_codes[linked]), strict=True)))
+        out += ctx.findings(
+            res,
+            member(text[key], cyc) & ~itself,
+            "within",
+            "within-cycle",
+            "within links go round in a circle; a parent cannot lie inside its child",
+        )
+        a_codes, a_values = _codes(text["agreement_id"])
+        rows = np.flatnonzero(known)
+        ok_agreement = np.ones(n, dtype=bool)
+        ok_agreement[rows] = [
+            q in above.get(a, {a})
+            for q, a in zip(a_values.take(a_codes[p[rows]]), a_values.take(a_codes[rows]), strict=True)
+        ]
+        out += ctx.findings(
+            res,
+            known & ~ok_agreement,
+            "within",
+            "within-agreement",
+            "the parent must be a row of the same agreement or of an agreement it belongs to "
+            "(its programme or parent_agreement_id)",
+        )
+        measure = text["measure"].astype(object).to_numpy()
+        if res == "transfers":
+            same_kind = (measure == "stock") == (measure[p] == "stock")
+            kind_msg = "a stock lies only inside a stock, and a movement only inside a movement"
+        else:
+            same_kind = np.isin(measure, ["event", "cumulative"]) & np.isin(measure[p], ["event", "cumulative"])
+            kind_msg = "only one-off amounts and running totals nest; rates and recurring amounts do not"
+        out += ctx.findings(res, known & ~same_kind, "within", "within-measure", kind_msg)
+        s_lo, s_hi, _ = ctx.bounds(res, "period_start")
+        e_lo, e_hi, _ = ctx.bounds(res, "period_end")
+        e_lo_, e_hi_ = e_lo.to_numpy(), e_hi.to_numpy()
+        s_lo_, s_hi_ = s_lo.to_numpy(), s_hi.to_numpy()
+        late = e_lo_ > e_hi_[p]
+        early = (measure[p] == "event") & (s_hi_ < s_lo_[p])
+        if res == "costs":  # money is dated when stated: a package is announced before its parts are approved
+            late = early = np.zeros(n, dtype=bool)
+        out += ctx.findings(
+            res,
+            known & same_kind & (late | early),
+            "period_end",
+            "within-period",
+            "the period lies outside the period of the row it is inside",
+        )
+        low, high = interval(
+            t.typed[value].to_numpy(dtype=float, na_value=np.nan), text["qualifier"].astype(object).to_numpy()
+        )
+        comparable = known & same_kind
+        if res == "costs":
+            for c in ("currency", "status"):
+                col = text[c].astype(object).to_numpy()
+                comparable &= col == col[p]
+        sums = np.zeros(n)
+        np.add.at(sums, p[comparable], np.nan_to_num(low[comparable]))
+        n_children = np.bincount(p[comparable], minlength=n)
+        over = (n_children > 0) & (sums > high)
+        out += ctx.findings(
+            res,
+            over,
+            value,
+            "within-exceeds",
+            partial(_format_total, "the rows inside this one add up to at least {:.0f}, more than it can be", sums),
+        )
+    return out
+
+
+FINDINGS: dict[Callable[[Context], list[Finding]], tuple[str, ...]] = {
+    party_pairs: ("same-party", "payee-missing"),
+    parent_agreement: ("self-parent",),
+    programmes: ("receiving-party", "programme-member", "programme-empty"),
+    nesting: ("within-self", "within-cycle", "within-agreement", "within-measure", "within-period", "within-exceeds"),
+}
+"""The rules of this family and the finding names each can report."""

@@ -1,0 +1,59 @@
+"""Text: no outer spaces, hidden characters or spreadsheet formulas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..columns import per_distinct
+from ..patterns import contains
+from ..report import Finding
+from .context import Context
+
+_BAD_CHARS = r"[\x00-\x1f\x7f\x{200b}-\x{200f}\x{2028}-\x{202e}\x{2060}-\x{2069}\x{feff}]"
+"""Control, zero-width and bidirectional characters, anywhere in a text (RE2 syntax)."""
+
+
+def _space_class() -> str:
+    """Python's white space (what `re` matches with \\s in text: str.isspace) as an RE2 character class."""
+    spaces = [c for c in range(0x3001) if chr(c).isspace()]  # none lies beyond U+3000
+    return "[" + "".join("\\x{" + hex(c)[2:] + "}" for c in spaces) + "]"
+
+
+_SPACE = _space_class()
+_BAD_TEXT = f"^{_SPACE}|{_SPACE}$|{_BAD_CHARS}|^[=+\\-@]"
+"""An outer space, a control, zero-width or bidirectional character, or a leading formula sign (RE2)."""
+
+
+def _bad_text(values: pd.Index) -> np.ndarray:
+    """Distinct texts with a control, zero-width or bidirectional character, an outer space (Python's
+    Unicode whitespace) or a leading formula sign: one vectorised RE2 pass."""
+    return contains(values, _BAD_TEXT) & np.asarray(values != "", dtype=bool)
+
+
+def clean_text(ctx: Context) -> list[Finding]:
+    """Text has no outer spaces, control, zero-width or bidirectional-override characters, and no spreadsheet
+    formula prefix."""
+    out: list[Finding] = []
+    for res, t in ctx.tables.items():
+        for f in t.schema.fields:
+            if f.type != "string":
+                continue
+            bad = per_distinct(t.text[f.name], _bad_text)
+            out += ctx.findings(
+                res,
+                bad,
+                f.name,
+                "text-hygiene",
+                "remove spaces at either end, line breaks, control, zero-width or bidirectional characters, "
+                "and a leading =, +, - or @ (spreadsheets run those as formulas)",
+            )
+    return out
+
+
+FINDINGS: dict[Callable[[Context], list[Finding]], tuple[str, ...]] = {
+    clean_text: ("text-hygiene",),
+}
+"""The rules of this family and the finding names each can report."""
