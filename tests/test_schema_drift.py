@@ -80,3 +80,14 @@ def test_coverage_constants_exist_in_the_schemas():
         pkg.schema("agreements").names
     )
     assert set(coverage.WEAK_KINDS) <= set(pkg.schema("sources").field("kind").enum or ())
+
+
+def test_iso_codes_read_from_the_databases_match_pycountry():
+    """The codes check reads pycountry's JSON files directly; they must give pycountry's own codes."""
+    import pycountry
+
+    from migration_deals.isocodes import iso
+
+    assert iso("iso3166-1", "3166-1", "alpha_3") == {c.alpha_3 for c in pycountry.countries}
+    assert iso("iso4217", "4217", "alpha_3") == {c.alpha_3 for c in pycountry.currencies}
+    assert iso("iso639-3", "639-3", "alpha_2") == {lg.alpha_2 for lg in pycountry.languages if hasattr(lg, "alpha_2")}

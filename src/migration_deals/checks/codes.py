@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..columns import per_unique
+from ..isocodes import iso
 from ..report import Finding
 from .context import Context, _has
 
 
 def codes(ctx: Context) -> list[Finding]:
     """Party, currency, language and nationality codes exist in ISO (or the documented extras)."""
-    import pycountry
-
     out: list[Finding] = []
-    iso3 = {c.alpha_3 for c in pycountry.countries}
+    iso3 = set(iso("iso3166-1", "3166-1", "alpha_3"))
     if _has(ctx, "parties"):
         t = ctx.tables["parties"]
         extra = set(t.schema.field("party_id").extra.get("nonIsoCodes", {}))
@@ -29,7 +28,7 @@ def codes(ctx: Context) -> list[Finding]:
         )
     if _has(ctx, "costs"):
         cur = ctx.tables["costs"].text["currency"]
-        known = {c.alpha_3 for c in pycountry.currencies}
+        known = set(iso("iso4217", "4217", "alpha_3"))
         known |= set(ctx.tables["costs"].schema.field("currency").extra.get("nonIsoCodes", {}))
         out += ctx.findings(
             "costs",
@@ -40,7 +39,7 @@ def codes(ctx: Context) -> list[Finding]:
         )
     if _has(ctx, "sources"):
         lang = ctx.tables["sources"].text["language"]
-        known = {lg.alpha_2 for lg in pycountry.languages if hasattr(lg, "alpha_2")}
+        known = set(iso("iso639-3", "639-3", "alpha_2"))
         out += ctx.findings(
             "sources",
             ~lang.isin(known) & (lang != ""),
