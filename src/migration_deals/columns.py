@@ -45,6 +45,10 @@ class RawTable:
         """Number of cells in each data row as written (pandas pads short rows, so we count)."""
 
 
+BLOCK = 1 << 22
+"""Bytes Arrow parses as one block; a smaller file is read on the calling thread."""
+
+
 def read_bytes(pkg: Package, name: str) -> tuple[bytes | None, list[Finding]]:
     """A resource file's bytes, read safely, or the finding that says why it is not read."""
     try:
@@ -177,14 +181,15 @@ def _read_columnar(data: bytes) -> tuple[list[str], pd.DataFrame, int] | None:
             end = data.find(b"\n")
             head = pacsv.read_csv(
                 pa.py_buffer(data if end < 0 else data[: end + 1]),
-                read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+                read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=False),
                 parse_options=options,
             )
             width = head.num_columns
         names = [f"c{i}" for i in range(width)]
         table = pacsv.read_csv(
             pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
+            # a file within one block is parsed by one thread: starting Arrow's pool would cost more
+            read_options=pacsv.ReadOptions(column_names=names, block_size=BLOCK, use_threads=len(data) > BLOCK),
             parse_options=options,
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .columns import FALSE_VALUES, TRUE_VALUES
+from .columns import BLOCK, FALSE_VALUES, TRUE_VALUES
 from .dates import DATE_UNIT, bounds_of_columns
 from .files import Limits
 from .package import Package, open_or_report
@@ -199,7 +199,9 @@ def _read_typed(data: bytes, schema: Schema) -> pd.DataFrame:
         return _read_typed_rows(data, schema)
     table = pacsv.read_csv(
         pa.py_buffer(data),
-        read_options=pacsv.ReadOptions(column_names=schema.names, skip_rows=1),
+        read_options=pacsv.ReadOptions(
+            column_names=schema.names, skip_rows=1, block_size=BLOCK, use_threads=len(data) > BLOCK
+        ),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types=types,
