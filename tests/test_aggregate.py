@@ -539,3 +539,10 @@ def test_no_count_sits_unlinked_inside_another_of_its_series(ds):
                 ):
                     found.append((r.transfer_id, c.transfer_id))
     assert not found, found[:10]
+
+
+def test_nationality_lists_are_written_one_way(ds):
+    """Series are told apart by their nationalities as written: each list is sorted and has no repeats,
+    so "HND;GTM" and "GTM;HND" are never two series."""
+    lists = ds.transfers["nationalities"].dropna().astype(str)
+    assert all(s == ";".join(sorted(set(s.split(";")))) for s in lists)
