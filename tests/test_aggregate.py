@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from strategies import write_package
 
 import migration_deals as md
+from migration_deals.aggregate import OPEN, PEOPLE_SERIES
 from migration_deals.figures import APPROXIMATELY
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -231,13 +232,7 @@ def brute(tables: dict, resource: str, by: str, keep) -> dict[object, tuple[floa
         if not counted:
             continue
         # an attribute left open by one counted row merges its agreement's series on that attribute
-        open_values = {
-            "population": ("mixed", "unknown"),
-            "nationalities": ("",),
-            "voluntary": ("mixed", "unknown"),
-            "category": ("total",),
-            "form": ("unknown",),
-        }
+        open_values = OPEN
         fixed = [c for c in series_cols if c not in open_values]
         merged = []
         for r in counted:
@@ -502,7 +497,6 @@ def test_no_count_sits_unlinked_inside_another_of_its_series(ds):
     """An event count whose period lies certainly inside a longer count that covers the same people
     (same series, or one that leaves the attribute open) would be added to it; the bundled data links
     every such part to its whole with `within`."""
-    from migration_deals.aggregate import OPEN, PEOPLE_SERIES
 
     t = ds.transfers
     ev = t[(t["measure"] == "event") & t["alternative_to"].isna()]

@@ -82,6 +82,17 @@ def test_coverage_constants_exist_in_the_schemas():
     assert set(coverage.WEAK_KINDS) <= set(pkg.schema("sources").field("kind").enum or ())
 
 
+def test_open_series_values_exist_in_the_schemas():
+    """The values that leave a series attribute open are allowed values of those fields (or empty)."""
+    from migration_deals.aggregate import MONEY_SERIES, OPEN, PEOPLE_SERIES
+
+    pkg = open_package()
+    for resource, series in (("transfers", PEOPLE_SERIES), ("costs", MONEY_SERIES)):
+        for name in set(series) & set(OPEN):
+            allowed = set(pkg.schema(resource).field(name).enum or ())
+            assert {v for v in OPEN[name] if v} <= allowed, (resource, name)
+
+
 def test_iso_codes_read_from_the_databases_match_pycountry():
     """The codes check reads pycountry's JSON files directly; they must give pycountry's own codes."""
     import pycountry
