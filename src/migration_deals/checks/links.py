@@ -160,7 +160,7 @@ def nesting(ctx: Context) -> list[Finding]:
             "the period lies outside the period of the row it is inside",
         )
         low, high = interval(
-            t.typed[value].to_numpy(dtype=float, na_value=np.nan), text["qualifier"].astype(object).to_numpy()
+            t.typed[value].to_numpy(dtype=float, na_value=np.nan), text["qualifier"]
         )
         comparable = known & same_kind
         if res == "costs":
