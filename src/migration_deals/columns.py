@@ -240,12 +240,13 @@ def _read_columnar(data: bytes, line_breaks_in_cells: bool = True) -> tuple[list
         # A larger one is parsed block by block on every core as plain text, then each column is coded once,
         # columns side by side (coding it block by block would leave dictionaries to merge).
         threads = len(data) > BLOCK
+        text = pa.large_string() if threads else pa.dictionary(pa.int32(), pa.string())
         table = pacsv.read_csv(
             pa.py_buffer(data),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK, use_threads=threads),
             parse_options=options,
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.large_string() if threads else pa.dictionary(pa.int32(), pa.string())),
+                column_types=dict.fromkeys(names, text),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),

@@ -169,9 +169,7 @@ def figure_conflicts(ctx: Context) -> list[Finding]:
             # two one-off amounts on one day can be two payments; two running totals on one day cannot differ.
             # Later reports of the same money are checked by stage-conflict.
             use = use & (t.text["stage_of"] == "").to_numpy() & (t.text["measure"] == "cumulative").to_numpy()
-        low, high = interval(
-            t.typed[value].to_numpy(dtype=float, na_value=np.nan), t.text["qualifier"]
-        )
+        low, high = interval(t.typed[value].to_numpy(dtype=float, na_value=np.nan), t.text["qualifier"])
         out += _conflicts(
             ctx,
             res,
