@@ -18,7 +18,7 @@ def test_block_by_block_reads_the_same_cells_and_lines(monkeypatch, name):
     data = (md.bundled_path().parent / f"{name}.csv").read_bytes()
     one, found = columns.read_raw(data, name, name)
     assert one is not None and not found
-    monkeypatch.setattr(columns, "BLOCK", 4096)  # many blocks, parsed on Arrow's threads, columns coded side by side
+    monkeypatch.setattr(columns, "BLOCK", 4096)  # many blocks, parsed on Arrow's threads, their dictionaries merged
     many, found = columns.read_raw(data, name, name)
     assert many is not None and not found
     assert many.header == one.header

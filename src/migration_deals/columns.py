@@ -11,10 +11,8 @@ import codecs
 import csv
 import io
 import math
-import os
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,7 +45,7 @@ class RawTable:
         """Number of cells in each data row as written (pandas pads short rows, so we count)."""
 
 
-BLOCK = 1 << 22
+BLOCK = 1 << 24
 """Bytes Arrow parses as one block; a smaller file is read on the calling thread."""
 
 
@@ -236,51 +234,30 @@ def _read_columnar(data: bytes, line_breaks_in_cells: bool = True) -> tuple[list
             header = first.decode("utf-8").rstrip("\n").split(",")
         width = len(header)
         names = [f"c{i}" for i in range(width)]
-        # A file within one block is parsed on the calling thread: starting Arrow's pool would cost more.
-        # A larger one is parsed block by block on every core as plain text, then each column is coded once,
-        # columns side by side (coding it block by block would leave dictionaries to merge).
-        threads = len(data) > BLOCK
-        text = pa.large_string() if threads else pa.dictionary(pa.int32(), pa.string())
         table = pacsv.read_csv(
             pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK, use_threads=threads),
+            # a file within one block is parsed by one thread: starting Arrow's pool would cost more
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=1, block_size=BLOCK, use_threads=len(data) > BLOCK
+            ),
             parse_options=options,
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, text),
+                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
         if width < 2 or table.num_columns != width or not table.num_rows:
             return None
-        columns = _coded(table, threads)
+        # each block has its own dictionary: one per column, each value one that a cell holds
+        table = table.unify_dictionaries()
     except errors:
         return None
-    body = {
-        i: pd.Categorical.from_codes(codes, dtype=_text_dtype(dictionary), validate=False)
-        for i, (codes, dictionary) in enumerate(columns)
-    }
+    body: dict[int, pd.Categorical] = {}
+    for i, column in enumerate(table.columns):
+        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in column.chunks]).astype(np.int32)
+        body[i] = pd.Categorical.from_codes(codes, dtype=_text_dtype(column.chunk(0).dictionary), validate=False)
     return header, pd.DataFrame(body), table.num_rows + 1
-
-
-def _coded(table: Any, threads: bool) -> list[tuple[np.ndarray, Any]]:
-    """Each column of an Arrow table as integer codes and the distinct values they index (each value used)."""
-    import pyarrow.compute as pc
-
-    if not threads:  # read as dictionaries: one per chunk, merged into one per column
-        table = table.unify_dictionaries()
-        out = []
-        for column in table.columns:
-            codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in column.chunks])
-            out.append((codes.astype(np.int32), column.chunk(0).dictionary))
-        return out
-
-    def code(column: Any) -> tuple[np.ndarray, Any]:
-        coded = pc.dictionary_encode(column.combine_chunks())
-        return coded.indices.to_numpy(zero_copy_only=False).astype(np.int32), coded.dictionary
-
-    with ThreadPoolExecutor(max_workers=min(len(table.columns), os.cpu_count() or 1)) as pool:
-        return list(pool.map(code, table.columns))
 
 
 def _text_dtype(dictionary: Any) -> pd.CategoricalDtype:
@@ -473,6 +450,11 @@ def duplicated(columns: list[pd.Series]) -> np.ndarray:
     """Rows whose values in `columns` repeat an earlier row's, found on the columns' codes."""
     if not columns:
         return np.zeros(0, dtype=bool)
+    if len(columns) == 1:  # one column: a code seen more than once is the only way to repeat
+        codes, values = codes_of(columns[0])
+        once = np.bincount(codes[codes >= 0], minlength=len(values)).max(initial=0) <= 1
+        if once and np.count_nonzero(codes < 0) <= 1:
+            return np.zeros(len(codes), dtype=bool)
     key = group_keys([codes_of(column)[0] for column in columns])
     return pd.Series(key, copy=False).duplicated(keep="first").to_numpy()
 
