@@ -59,6 +59,7 @@ def test_rule_literals_exist_in_the_schemas():
         "aid",
         "after",
         "stable",
+        "series",
     }
     assert literals - internal - known == set()
 

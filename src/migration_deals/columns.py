@@ -45,7 +45,7 @@ class RawTable:
         """Number of cells in each data row as written (pandas pads short rows, so we count)."""
 
 
-BLOCK = 1 << 22
+BLOCK = 1 << 24
 """Bytes Arrow parses as one block; a smaller file is read on the calling thread."""
 
 
@@ -81,19 +81,14 @@ def read_raw(
                 severity="warning",
             )
         )
-    blank = _blank_utf8(data)
-    if blank is None:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            return fail(
-                "encoding-error",
-                f"the file is not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded; save it as UTF-8",
-                line_of(data, e.start),
-            )
-    if blank:
-        return fail("blank-header", "the file is empty: it needs at least a header row", 1)
-    open_quote = _unterminated_quote(data)
+    if _VISIBLE.search(data, 0, 1 << 16) is None:  # nothing visible near the start: blank, or not text
+        blank = _blank_utf8(data)
+        if blank is None:
+            return _not_utf8(data, fail)
+        if blank:
+            return fail("blank-header", "the file is empty: it needs at least a header row", 1)
+    quotes = data.count(b'"')
+    open_quote = _unterminated_quote(data, quotes)
     if open_quote is not None:
         return fail(
             "csv-error",
@@ -103,7 +98,11 @@ def read_raw(
     width = _header_width(data)
     if width is not None and width > limits.columns:
         return fail("too-many-columns", f"the file has {width:,} columns, more than the limit of {limits.columns:,}", 1)
-    columnar = _read_columnar(data) if b"\r" not in data else None
+    # Arrow checks the encoding as it reads; a file it cannot read is checked again before the row reader
+    breaks = _quoted_line_break(data, quotes)
+    columnar = _read_columnar(data, breaks) if b"\r" not in data else None
+    if columnar is None and not _is_utf8(data):
+        return _not_utf8(data, fail)
     if columnar is not None:
         header, body, records = columnar
         if len(header) > limits.columns:
@@ -113,8 +112,7 @@ def read_raw(
                 1,
             )
         # one record per line unless a quoted cell holds a line break: then the lines are counted
-        newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-        all_lines = np.arange(1, records + 1) if newlines == records else _records(data)[0]
+        all_lines = _records(data)[0] if breaks else np.arange(1, records + 1)
         all_cells = np.full(records, len(header))
     else:
         all_lines, all_cells = _records(data)
@@ -140,9 +138,23 @@ def read_raw(
     return RawTable(body, header, lines, cells), findings
 
 
+def _not_utf8(data: bytes, fail: Callable[..., Any]) -> Any:
+    """The finding for a file that is not UTF-8, at the line of its first undecodable byte."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return fail(
+            "encoding-error",
+            f"the file is not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded; save it as UTF-8",
+            line_of(data, e.start),
+        )
+    return fail("encoding-error", "the file is not valid UTF-8; save it as UTF-8", None)
+
+
 def _blank_utf8(data: bytes, step: int = 1 << 24) -> bool | None:
     """Whether the file holds only white space, or None if it is not UTF-8: decoded a slice at a time, so
-    the whole file never exists twice in memory."""
+    the whole file never exists twice in memory (only files with nothing visible near the start get here).
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
     view, blank = memoryview(data), True
     try:
@@ -155,6 +167,21 @@ def _blank_utf8(data: bytes, step: int = 1 << 24) -> bool | None:
     return blank and (part == "" or part.isspace())
 
 
+_VISIBLE = re.compile(rb"[\x21-\x7e]")
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether the bytes are valid UTF-8, checked by Arrow without decoding them into a Python string."""
+    import pyarrow as pa
+
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64).tobytes())
+    try:
+        pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)]).cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def _header_width(data: bytes) -> int | None:
     """Cells in the header, counted before anything is parsed when its line has no quote (else None)."""
     end = data.find(b"\n")
@@ -162,7 +189,23 @@ def _header_width(data: bytes) -> int | None:
     return None if b'"' in first or b"\r" in first else first.count(b",") + 1
 
 
-def _read_columnar(data: bytes) -> tuple[list[str], pd.DataFrame, int] | None:
+def _quoted_line_break(data: bytes, quotes: int) -> bool:
+    """Whether a quoted cell holds a line break. Arrow splits a file into blocks in parallel only when no
+    cell does, so this is found first: a line break is inside quotes when an odd number of quotes precede it.
+    """
+    if not quotes:
+        return False
+    if quotes <= 100_000:  # few quoted cells: look between each opening quote and the one that closes it
+        at = [data.find(b'"')]
+        for _ in range(quotes - 1):
+            at.append(data.find(b'"', at[-1] + 1))
+        return any(data.find(b"\n", at[k], at[k + 1]) >= 0 for k in range(0, len(at) - 1, 2))
+    arr = np.frombuffer(data, dtype=np.uint8)
+    inside = np.searchsorted(np.flatnonzero(arr == 34), np.flatnonzero(arr == 10)) % 2 == 1
+    return bool(inside.any())
+
+
+def _read_columnar(data: bytes, line_breaks_in_cells: bool = True) -> tuple[list[str], pd.DataFrame, int] | None:
     """The header, the body as categoricals and the number of records, read once by Arrow's CSV reader into
     dictionary-encoded columns (no Python string per cell), every cell as text.
 
@@ -174,22 +217,29 @@ def _read_columnar(data: bytes) -> tuple[list[str], pd.DataFrame, int] | None:
     import pyarrow.csv as pacsv
 
     width = _header_width(data)
-    options = pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False)
+    options = pacsv.ParseOptions(newlines_in_values=line_breaks_in_cells, ignore_empty_lines=False)
     errors = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowCapacityError, ValueError, MemoryError)
+    end = data.find(b"\n")
+    first = data if end < 0 else data[: end + 1]
     try:
-        if width is None:  # a quoted header: Arrow counts its cells (a line break inside one leaves it to the rows)
-            end = data.find(b"\n")
+        if width is None:  # a quoted header: Arrow reads its cells (a line break inside one leaves it to the rows)
             head = pacsv.read_csv(
-                pa.py_buffer(data if end < 0 else data[: end + 1]),
+                pa.py_buffer(first),
                 read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=False),
                 parse_options=options,
+                convert_options=pacsv.ConvertOptions(column_types={}, strings_can_be_null=False),
             )
-            width = head.num_columns
+            header = [str(head.column(i)[0]) for i in range(head.num_columns)]
+        else:  # no quote: the header's cells are its commas' gaps
+            header = first.decode("utf-8").rstrip("\n").split(",")
+        width = len(header)
         names = [f"c{i}" for i in range(width)]
         table = pacsv.read_csv(
             pa.py_buffer(data),
             # a file within one block is parsed by one thread: starting Arrow's pool would cost more
-            read_options=pacsv.ReadOptions(column_names=names, block_size=BLOCK, use_threads=len(data) > BLOCK),
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=1, block_size=BLOCK, use_threads=len(data) > BLOCK
+            ),
             parse_options=options,
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
@@ -197,27 +247,17 @@ def _read_columnar(data: bytes) -> tuple[list[str], pd.DataFrame, int] | None:
                 quoted_strings_can_be_null=False,
             ),
         )
+        if width < 2 or table.num_columns != width or not table.num_rows:
+            return None
+        # each block has its own dictionary: one per column, each value one that a cell holds
+        table = table.unify_dictionaries()
     except errors:
         return None
-    if width < 2 or table.num_columns != width or not table.num_rows:
-        return None
-    table = table.unify_dictionaries()
-    header: list[str] = []
     body: dict[int, pd.Categorical] = {}
-    for i in range(table.num_columns):
-        column = table.column(i)
-        dictionary = column.chunk(0).dictionary
+    for i, column in enumerate(table.columns):
         codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in column.chunks]).astype(np.int32)
-        header.append(str(dictionary[int(codes[0])]))
-        codes = codes[1:]
-        used = np.bincount(codes, minlength=len(dictionary)) > 0
-        if not used.all():  # the header's label is not a value of the column
-            keep = np.flatnonzero(used)
-            remap = np.full(len(dictionary), -1, dtype=np.int32)
-            remap[keep] = np.arange(len(keep), dtype=np.int32)
-            codes, dictionary = remap[codes], dictionary.take(pa.array(keep))
-        body[i] = pd.Categorical.from_codes(codes, dtype=_text_dtype(dictionary), validate=False)
-    return header, pd.DataFrame(body), table.num_rows
+        body[i] = pd.Categorical.from_codes(codes, dtype=_text_dtype(column.chunk(0).dictionary), validate=False)
+    return header, pd.DataFrame(body), table.num_rows + 1
 
 
 def _text_dtype(dictionary: Any) -> pd.CategoricalDtype:
@@ -268,9 +308,9 @@ def _record_line(data: bytes, record: int) -> int:
     return int(lines[record - 2]) if 2 <= record <= len(lines) + 1 else 1
 
 
-def _unterminated_quote(data: bytes) -> int | None:
-    """Offset of the quote that opens a cell the file never closes, or None."""
-    if data.count(b'"') % 2 == 0:
+def _unterminated_quote(data: bytes, quotes: int) -> int | None:
+    """Offset of the quote that opens a cell the file never closes, or None (`quotes`: how many the file has)."""
+    if quotes % 2 == 0:
         return None
     arr = np.frombuffer(data, dtype=np.uint8)
     quotes = np.flatnonzero(arr == 34)
@@ -388,18 +428,34 @@ def positions(values: pd.Index, among: pd.Index) -> np.ndarray:
     return out
 
 
+def group_keys(codes: list[np.ndarray]) -> np.ndarray:
+    """One integer per row, equal exactly where every array of codes is equal: codes combined in mixed radix,
+    renumbered densely whenever the next column would overflow 64 bits (so any number of columns fits)."""
+    n = len(codes[0]) if codes else 0
+    key = np.zeros(n, dtype=np.int64)
+    span = 1
+    for column in codes:
+        column = np.asarray(column, dtype=np.int64)
+        low = int(column.min()) if n else 0
+        width = (int(column.max()) - low + 1) if n else 1
+        if span * width >= 2**62:
+            key, uniques = pd.factorize(key)
+            key, span = key.astype(np.int64), max(len(uniques), 1)
+        key = key * width + (column - low)
+        span *= width
+    return key
+
+
 def duplicated(columns: list[pd.Series]) -> np.ndarray:
     """Rows whose values in `columns` repeat an earlier row's, found on the columns' codes."""
-    key: np.ndarray | None = None
-    size = 1
-    for column in columns:
-        codes, values = codes_of(column)
-        size *= len(values) + 1
-        if size >= 2**62:  # too many combinations for one integer: let pandas hash the rows
-            return pd.DataFrame({i: c for i, c in enumerate(columns)}).duplicated(keep="first").to_numpy()
-        key = codes.astype(np.int64) if key is None else key * (len(values) + 1) + codes
-    if key is None:
+    if not columns:
         return np.zeros(0, dtype=bool)
+    if len(columns) == 1:  # one column: a code seen more than once is the only way to repeat
+        codes, values = codes_of(columns[0])
+        once = np.bincount(codes[codes >= 0], minlength=len(values)).max(initial=0) <= 1
+        if once and np.count_nonzero(codes < 0) <= 1:
+            return np.zeros(len(codes), dtype=bool)
+    key = group_keys([codes_of(column)[0] for column in columns])
     return pd.Series(key, copy=False).duplicated(keep="first").to_numpy()
 
 

@@ -8,6 +8,7 @@ validator accepts is exactly what the helpers add up.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -18,14 +19,24 @@ MAX_DEPTH = 32
 """Longest chain of `within` links followed; longer chains are reported as cycles."""
 
 
-def interval(values: np.ndarray, qualifiers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def interval(values: np.ndarray, qualifiers: Any) -> tuple[np.ndarray, np.ndarray]:
     """Lowest and highest value each figure can mean: exact v is [v, v], at_least [v, inf),
-    at_most [0, v] and approximately v ± 10%."""
+    at_most [0, v] and approximately v ± 10%. `qualifiers` may be text or a categorical column."""
     v = np.asarray(values, dtype=float)
-    q = np.asarray(qualifiers, dtype=object)
-    low = np.where(q == "at_most", 0.0, np.where(q == "approximately", v * (1 - APPROXIMATELY), v))
-    high = np.where(q == "at_least", np.inf, np.where(q == "approximately", v * (1 + APPROXIMATELY), v))
+    at_most, approx, at_least = (_is(qualifiers, q) for q in ("at_most", "approximately", "at_least"))
+    low = np.where(at_most, 0.0, np.where(approx, v * (1 - APPROXIMATELY), v))
+    high = np.where(at_least, np.inf, np.where(approx, v * (1 + APPROXIMATELY), v))
     return low, high
+
+
+def _is(qualifiers: Any, label: str) -> np.ndarray:
+    """Which cells hold `label`: on a categorical's codes (one comparison of integers), else cell by cell."""
+    cat = getattr(qualifiers, "cat", None)
+    if cat is not None:
+        at = np.flatnonzero(np.asarray(cat.categories == label, dtype=bool))
+        codes = cat.codes.to_numpy()
+        return codes == at[0] if len(at) else np.zeros(len(codes), dtype=bool)
+    return np.asarray(qualifiers, dtype=object) == label
 
 
 def overlaps(low_a: np.ndarray, high_a: np.ndarray, low_b: np.ndarray, high_b: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from .columns import (
     RawTable,
     codes_of,
     duplicated,
+    group_keys,
     is_empty,
     out_of_range,
     parse,
@@ -200,9 +201,8 @@ def check_table(raw: RawTable, schema: Schema, display: str) -> tuple[CheckedTab
 
 
 def _first_lines(key: pd.DataFrame, lines: np.ndarray) -> np.ndarray:
-    groups = key.groupby(list(key.columns), sort=False, observed=True).ngroup().to_numpy()
-    first = pd.Series(lines).groupby(groups).transform("first").to_numpy()
-    return first
+    groups = group_keys([codes_of(key[c])[0] for c in key.columns])
+    return pd.Series(lines).groupby(groups).transform("first").to_numpy()
 
 
 def _field_findings(

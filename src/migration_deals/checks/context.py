@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..columns import codes_of as _codes
-from ..columns import positions
+from ..columns import group_keys, positions
 from ..dates import bounds
 from ..figures import overlaps
 from ..report import Finding, Severity
@@ -181,6 +181,15 @@ def _format_total(template: str, totals: dict[int, float] | np.ndarray, row: int
     return template.format(totals[row])
 
 
+def _key_codes(column: pd.Series) -> np.ndarray:
+    """A key column as integers that are equal exactly where its cells are: codes as they are, text coded."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy()
+    if pd.api.types.is_integer_dtype(column.dtype):
+        return column.to_numpy()
+    return pd.factorize(column, use_na_sentinel=False)[0]
+
+
 def _conflicts(
     ctx: Context,
     res: str,
@@ -197,7 +206,7 @@ def _conflicts(
     rows = np.flatnonzero(use)
     if not len(rows):
         return []
-    group = keys.iloc[rows].groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
+    group = group_keys([_key_codes(keys[c])[rows] for c in keys.columns])
     first = pd.Series(rows).groupby(group).transform("min").to_numpy()
     bad = ~overlaps(low[rows], high[rows], low[first], high[first]) & (first != rows)
     mask = np.zeros(len(t.text), bool)

@@ -8,6 +8,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from ..columns import group_keys
 from ..figures import interval
 from ..report import Finding
 from .context import (
@@ -24,64 +25,77 @@ from .context import (
 )
 
 
-def _series(ctx: Context) -> list[dict[str, np.ndarray]]:
-    """Preferred, dated transfer rows split into series (same agreement, direction, population and
-    nationalities), each as arrays sorted by the latest day of its as-of date."""
+def _series(ctx: Context) -> dict[str, np.ndarray]:
+    """Preferred, dated transfer rows, each with its series (same agreement, direction, population and
+    nationalities) as one integer, the bounds of its as-of date in seconds, and its figure's bounds."""
     t = ctx.tables["transfers"]
     lo_s, hi_s, _ = ctx.bounds("transfers", "period_end")
     rows = np.flatnonzero(_preferred(t) & lo_s.notna().to_numpy() & ~_nested_in_same(t, "transfer_id", SERIES))
-    if not len(rows):
-        return []
     people = t.typed["people"].to_numpy(dtype=float, na_value=np.nan)[rows]
     qualifier = t.text["qualifier"].iloc[rows]
-    columns = {
+    measure = t.text["measure"].iloc[rows]
+    return {
         "row": rows,
+        "series": group_keys([t.text[c].cat.codes.to_numpy()[rows] for c in SERIES]),  # equal codes, equal text
         "lo": lo_s.to_numpy()[rows].astype("datetime64[s]").astype(np.int64),
         "hi": hi_s.to_numpy()[rows].astype("datetime64[s]").astype(np.int64),
         "lower": np.where(qualifier.isin(LOWER_BOUND), people, np.nan),
         "upper": np.where(qualifier.isin(UPPER_BOUND), people, np.nan),
-        "cumulative": (t.text["measure"].iloc[rows] == "cumulative").to_numpy(),
-        "event": (t.text["measure"].iloc[rows] == "event").to_numpy(),
+        "cumulative": (measure == "cumulative").to_numpy(),
+        "event": (measure == "event").to_numpy(),
     }
-    codes = pd.DataFrame({c: t.text[c].cat.codes.to_numpy()[rows] for c in SERIES})  # equal codes, equal text
-    group = codes.groupby(list(SERIES), sort=False).ngroup().to_numpy()
-    order = np.lexsort((columns["hi"], group))
-    cuts = np.flatnonzero(np.diff(group[order])) + 1
-    return [{k: v[part] for k, v in columns.items()} for part in np.split(order, cuts)]
 
 
 def _prior_totals(prior: dict[str, np.ndarray], later: dict[str, np.ndarray], how: str) -> np.ndarray:
-    """For each later row, the max (or sum) of prior lower bounds over rows ending certainly before it begins.
-
-    `prior` is sorted by "hi". Events that end on or before the day a total is stated count towards it.
+    """For each later row, the max (or sum) of the lower bounds of rows of its own series that end certainly
+    before it begins: "sum" counts events ending on or before the day a total is stated, "max" earlier totals
+    ending before it. All series at once: rows sorted by (series, day), and each query found by one binary
+    search on that order.
     """
+    when = np.concatenate([prior["hi"], later["lo"]])
+    # (series, second) as one sortable integer: the seconds as they are when that fits 64 bits, else ranked
+    low = int(when.min()) if len(when) else 0
+    span = int(when.max()) - low + 1 if len(when) else 1
+    top = int(max(prior["series"].max(initial=0), later["series"].max(initial=0))) + 1
+    if top * span < 2**62:
+        seconds, span = when - low, np.int64(span)
+    else:
+        seconds, span = np.unique(when, return_inverse=True)[1].astype(np.int64), np.int64(len(when) + 1)
+    keys = prior["series"] * span + seconds[: len(prior["hi"])]
+    order = np.argsort(keys)  # ties need no order: a query takes all of them or none
+    keys, series = keys[order], prior["series"][order]
+    ask = later["series"] * span + seconds[len(prior["hi"]) :]
+    start = np.searchsorted(series, later["series"], side="left")  # the series' first row
     if how == "sum":
-        acc = np.concatenate([[0.0], np.cumsum(np.nan_to_num(prior["lower"], nan=0.0))])
-        return acc[np.searchsorted(prior["hi"], later["lo"], side="right")]
-    acc = np.concatenate([[-np.inf], np.maximum.accumulate(np.nan_to_num(prior["lower"], nan=-np.inf))])
-    return acc[np.searchsorted(prior["hi"], later["lo"], side="left")]
+        acc = np.concatenate([[0.0], np.cumsum(np.nan_to_num(prior["lower"][order], nan=0.0))])
+        end = np.searchsorted(keys, ask, side="right")
+        return acc[end] - acc[start]
+    lower = pd.Series(np.nan_to_num(prior["lower"][order], nan=-np.inf))
+    running = lower.groupby(series).cummax().to_numpy() if len(lower) else lower.to_numpy()
+    end = np.searchsorted(keys, ask, side="left")  # rows before `end` end strictly before the total
+    return np.where(end > start, running[np.maximum(end - 1, 0)] if len(running) else -np.inf, -np.inf)
 
 
 def cumulative_series(ctx: Context) -> list[Finding]:
     """Cumulative totals never fall; events before a total never add up to more than it."""
     if not _has(ctx, "transfers"):
         return []
-    out_rows: dict[str, list[tuple[int, float]]] = {"decrease": [], "exceed": []}
-    for series in _series(ctx):
-        cum = {k: v[series["cumulative"]] for k, v in series.items()}
-        ev = {k: v[series["event"]] for k, v in series.items()}
-        checks = [("decrease", cum, "max")] if len(cum["row"]) > 1 else []
-        checks += [("exceed", ev, "sum")] if len(cum["row"]) and len(ev["row"]) else []
-        for name, prior, how in checks:
-            before = _prior_totals(prior, cum, how)
-            broken = ~np.isnan(cum["upper"]) & (before > np.nan_to_num(cum["upper"], nan=np.inf))
-            out_rows[name] += [(int(r), float(b)) for r, b in zip(cum["row"][broken], before[broken], strict=True)]
+    rows = _series(ctx)
+    cum = {k: v[rows["cumulative"]] for k, v in rows.items()}
+    ev_rows = rows["event"] & np.isin(rows["series"], cum["series"])  # events of series with a running total
+    ev = {k: v[ev_rows] for k, v in rows.items()}
+    with_events = np.isin(cum["series"], ev["series"])
     n = len(ctx.tables["transfers"].text)
     out: list[Finding] = []
-    for rule, rows in (("cumulative-decrease", out_rows["decrease"]), ("events-exceed-cumulative", out_rows["exceed"])):
+    for rule, prior, how, applies in (
+        ("cumulative-decrease", cum, "max", np.ones(len(cum["row"]), dtype=bool)),
+        ("events-exceed-cumulative", ev, "sum", with_events),
+    ):
+        before = _prior_totals(prior, cum, how)
+        broken = applies & ~np.isnan(cum["upper"]) & (before > np.nan_to_num(cum["upper"], nan=np.inf))
         mask = np.zeros(n, bool)
-        info = dict(rows)
-        mask[list(info)] = True
+        mask[cum["row"][broken]] = True
+        info = dict(zip(cum["row"][broken].tolist(), before[broken].tolist(), strict=True))
         text = (
             "a cumulative total cannot fall: an earlier total in the same series is at least {:.0f}"
             if rule == "cumulative-decrease"
@@ -155,9 +169,7 @@ def figure_conflicts(ctx: Context) -> list[Finding]:
             # two one-off amounts on one day can be two payments; two running totals on one day cannot differ.
             # Later reports of the same money are checked by stage-conflict.
             use = use & (t.text["stage_of"] == "").to_numpy() & (t.text["measure"] == "cumulative").to_numpy()
-        low, high = interval(
-            t.typed[value].to_numpy(dtype=float, na_value=np.nan), t.text["qualifier"].astype(object).to_numpy()
-        )
+        low, high = interval(t.typed[value].to_numpy(dtype=float, na_value=np.nan), t.text["qualifier"])
         out += _conflicts(
             ctx,
             res,

@@ -159,9 +159,7 @@ def nesting(ctx: Context) -> list[Finding]:
             "within-period",
             "the period lies outside the period of the row it is inside",
         )
-        low, high = interval(
-            t.typed[value].to_numpy(dtype=float, na_value=np.nan), text["qualifier"].astype(object).to_numpy()
-        )
+        low, high = interval(t.typed[value].to_numpy(dtype=float, na_value=np.nan), text["qualifier"])
         comparable = known & same_kind
         if res == "costs":
             for c in ("currency", "status"):

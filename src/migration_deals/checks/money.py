@@ -57,9 +57,7 @@ def stages(ctx: Context) -> list[Finding]:
         "stage-currency",
         "the same money at another stage is stated in the same currency; convert nothing by hand",
     )
-    low, high = interval(
-        t.typed["amount"].to_numpy(dtype=float, na_value=np.nan), text["qualifier"].astype(object).to_numpy()
-    )
+    low, high = interval(t.typed["amount"].to_numpy(dtype=float, na_value=np.nan), text["qualifier"])
     chain = np.where(has, link, ids)
     out += _conflicts(
         ctx,

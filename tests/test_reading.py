@@ -1,0 +1,51 @@
+"""The reading layer: a large file, parsed block by block on several threads, reads exactly as a small one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import migration_deals as md
+from migration_deals import columns
+
+
+def _cells(raw: columns.RawTable) -> list[list[str]]:
+    return [[str(v) for v in raw.frame[i].tolist()] for i in raw.frame.columns]
+
+
+@pytest.mark.parametrize("name", ["sources", "agreements", "transfers", "citations"])
+def test_block_by_block_reads_the_same_cells_and_lines(monkeypatch, name):
+    data = (md.bundled_path().parent / f"{name}.csv").read_bytes()
+    one, found = columns.read_raw(data, name, name)
+    assert one is not None and not found
+    monkeypatch.setattr(columns, "BLOCK", 4096)  # many blocks, parsed on Arrow's threads, their dictionaries merged
+    many, found = columns.read_raw(data, name, name)
+    assert many is not None and not found
+    assert many.header == one.header
+    assert np.array_equal(many.lines, one.lines)
+    assert _cells(many) == _cells(one)
+    for i in many.frame.columns:  # every distinct value is one a cell holds
+        assert set(many.frame[i].cat.categories) == set(many.frame[i].astype(str))
+
+
+def test_a_line_break_inside_quotes_keeps_the_physical_lines(monkeypatch):
+    rows = [f'r{i},"two\nlines {i}",x' if i % 50 == 7 else f"r{i},plain {i},x" for i in range(2000)]
+    data = ("id,text,other\n" + "\n".join(rows) + "\n").encode()
+    monkeypatch.setattr(columns, "BLOCK", 4096)
+    raw, found = columns.read_raw(data, "t.csv", "t")
+    assert raw is not None and not found
+    assert len(raw.frame) == 2000
+    # a row after k two-line cells starts k lines further down
+    assert raw.lines[8] == 2 + 8 + 1
+    assert raw.lines[-1] == 2 + 1999 + len([i for i in range(1999) if i % 50 == 7])
+    assert str(raw.frame[1].iat[7]) == "two\nlines 7"
+
+
+def test_invalid_utf8_in_a_large_file_is_found_at_its_line(monkeypatch):
+    rows = [f"r{i},v{i}" for i in range(3000)]
+    rows[2500] = "r2500,caf\xe9"
+    data = ("id,v\n" + "\n".join(rows) + "\n").encode("latin-1")
+    monkeypatch.setattr(columns, "BLOCK", 4096)
+    raw, found = columns.read_raw(data, "t.csv", "t")
+    assert raw is None
+    assert [(f.rule, f.line) for f in found] == [("encoding-error", 2502)]
