@@ -36,7 +36,8 @@ def _series(ctx: Context) -> dict[str, np.ndarray]:
     measure = t.text["measure"].iloc[rows]
     return {
         "row": rows,
-        "series": group_keys([t.text[c].cat.codes.to_numpy()[rows] for c in SERIES]),  # equal codes, equal text
+        # equal codes, equal text; numbered densely (0, 1, ...) so that (series, second) fits one integer
+        "series": pd.factorize(group_keys([t.text[c].cat.codes.to_numpy()[rows] for c in SERIES]))[0].astype(np.int64),
         "lo": lo_s.to_numpy()[rows].astype("datetime64[s]").astype(np.int64),
         "hi": hi_s.to_numpy()[rows].astype("datetime64[s]").astype(np.int64),
         "lower": np.where(qualifier.isin(LOWER_BOUND), people, np.nan),
