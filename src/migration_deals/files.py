@@ -104,7 +104,7 @@ def excerpt(value: str | None, limit: int = Limits.excerpt_chars) -> str | None:
     if value is None:
         return None
     head = value[:limit]
-    shown = "".join(_escape(c) for c in head)
+    shown = head if head.isascii() and head.isprintable() else "".join(_escape(c) for c in head)
     if len(value) > limit:
         shown += f"… ({len(value) - limit:,} more characters)"
     return shown
