@@ -49,3 +49,23 @@ def test_invalid_utf8_in_a_large_file_is_found_at_its_line(monkeypatch):
     raw, found = columns.read_raw(data, "t.csv", "t")
     assert raw is None
     assert [(f.rule, f.line) for f in found] == [("encoding-error", 2502)]
+
+
+@pytest.mark.parametrize(
+    ("data", "header"),
+    [
+        (b'"id","1","true"\na,b,c\n', ["id", "1", "true"]),  # quoted cells that look like numbers stay text
+        (b'"a""b",c\n1,2\n', ['a"b', "c"]),
+        (b"id,01,TRUE\na,b,c\n", ["id", "01", "TRUE"]),
+    ],
+)
+def test_the_header_is_read_as_written(data, header):
+    raw, found = columns.read_raw(data, "t.csv", "t")
+    assert raw is not None and not found
+    assert raw.header == header
+
+
+def test_invalid_utf8_in_a_quoted_header_is_an_encoding_error():
+    raw, found = columns.read_raw(b'"id","n\xffm"\na,b\n', "t.csv", "t")
+    assert raw is None
+    assert [(f.rule, f.line) for f in found] == [("encoding-error", 1)]

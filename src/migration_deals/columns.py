@@ -222,16 +222,26 @@ def _read_columnar(data: bytes, line_breaks_in_cells: bool = True) -> tuple[list
     end = data.find(b"\n")
     first = data if end < 0 else data[: end + 1]
     try:
+        text = first.decode("utf-8")  # the header is skipped by the body's read, so its encoding is checked here
         if width is None:  # a quoted header: Arrow reads its cells (a line break inside one leaves it to the rows)
-            head = pacsv.read_csv(
+            width = pacsv.read_csv(
                 pa.py_buffer(first),
                 read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=False),
                 parse_options=options,
-                convert_options=pacsv.ConvertOptions(column_types={}, strings_can_be_null=False),
+            ).num_columns
+            head = pacsv.read_csv(  # again, every cell as text (a header cell "1" or "true" stays as written)
+                pa.py_buffer(first),
+                read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(width)], use_threads=False),
+                parse_options=options,
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys([f"c{i}" for i in range(width)], pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
             )
-            header = [str(head.column(i)[0]) for i in range(head.num_columns)]
+            header = [str(head.column(i)[0].as_py()) for i in range(width)]
         else:  # no quote: the header's cells are its commas' gaps
-            header = first.decode("utf-8").rstrip("\n").split(",")
+            header = text.rstrip("\n").split(",")
         width = len(header)
         names = [f"c{i}" for i in range(width)]
         table = pacsv.read_csv(
