@@ -49,3 +49,22 @@ def test_mkdocs_build_strict(tmp_path):
     assert "people_moved" in api.read_text(encoding="utf-8")
     for page in GALLERY:
         assert (tmp_path / "gallery" / page.stem / "index.html").is_file(), page.name
+
+
+def test_contributing_names_only_rules_that_exist():
+    """The contributor guide's rule tables name only rules the codebook lists (integrity findings aside)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    guide = (root / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    codebook = (root / "docs" / "codebook.md").read_text(encoding="utf-8")
+    rules = codebook[codebook.index("## Validation rules") :]
+    known = set(re.findall(r"`([a-z]+(?:-[a-z]+)+|[a-z]+)`", rules)) | {"hash-mismatch", "bytes-mismatch"}
+    named = {
+        n
+        for cell in re.findall(r"^\| ((?:`[a-z-]+`(?:, )?)+) \|", guide, flags=re.M)
+        for n in re.findall(r"`([a-z-]+)`", cell)
+    }
+    assert len(named) > 20
+    assert named <= known, sorted(named - known)
