@@ -104,7 +104,7 @@ def read_raw(
     if columnar is None and not _is_utf8(data):
         return _not_utf8(data, fail)
     if columnar is not None:
-        header, body, records = columnar
+        header, body, records, longest = columnar
         if len(header) > limits.columns:
             return fail(
                 "too-many-columns",
@@ -132,7 +132,9 @@ def read_raw(
         body.columns = range(body.shape[1])
     n = len(body)
     lines, cells = all_lines[1 : n + 1], all_cells[1 : n + 1]
-    big = _oversized(body, header, lines, display, resource, limits.cell_chars)
+    # a cell has no more characters than bytes: when Arrow's longest cell fits, none is counted again
+    fits = columnar is not None and longest <= limits.cell_chars
+    big = [] if fits else _oversized(body, header, lines, display, resource, limits.cell_chars)
     if big:
         return None, findings + big
     return RawTable(body, header, lines, cells), findings
@@ -205,9 +207,9 @@ def _quoted_line_break(data: bytes, quotes: int) -> bool:
     return bool(inside.any())
 
 
-def _read_columnar(data: bytes, line_breaks_in_cells: bool = True) -> tuple[list[str], pd.DataFrame, int] | None:
-    """The header, the body as categoricals and the number of records, read once by Arrow's CSV reader into
-    dictionary-encoded columns (no Python string per cell), every cell as text.
+def _read_columnar(data: bytes, line_breaks_in_cells: bool = True) -> tuple[list[str], pd.DataFrame, int, int] | None:
+    """The header, the body as categoricals, the number of records and the longest cell in bytes, read once by
+    Arrow's CSV reader into dictionary-encoded columns (no Python string per cell), every cell as text.
 
     None when the file is irregular: a row whose cell count differs from the header's, a blank line, a single
     column (where a blank line would read as a cell). The tolerant row reader then reads it, and reports each
@@ -263,11 +265,17 @@ def _read_columnar(data: bytes, line_breaks_in_cells: bool = True) -> tuple[list
         table = table.unify_dictionaries()
     except errors:
         return None
+    import pyarrow.compute as pc
+
     body: dict[int, pd.Categorical] = {}
+    longest = 0
     for i, column in enumerate(table.columns):
         codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in column.chunks]).astype(np.int32)
-        body[i] = pd.Categorical.from_codes(codes, dtype=_text_dtype(column.chunk(0).dictionary), validate=False)
-    return header, pd.DataFrame(body), table.num_rows + 1
+        dictionary = column.chunk(0).dictionary
+        body[i] = pd.Categorical.from_codes(codes, dtype=_text_dtype(dictionary), validate=False)
+        if len(dictionary):
+            longest = max(longest, pc.max(pc.binary_length(dictionary)).as_py())
+    return header, pd.DataFrame(body), table.num_rows + 1, longest
 
 
 def _text_dtype(dictionary: Any) -> pd.CategoricalDtype:

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -174,10 +174,16 @@ def to_csv(frame: pd.DataFrame, schema: Schema) -> str:
     return buf.getvalue()
 
 
-def _with_date_bounds(typed: pd.DataFrame, schema: Schema) -> pd.DataFrame:
-    """The typed columns, each uncertain-date column followed by its earliest and latest day."""
+def _with_date_bounds(
+    typed: pd.DataFrame, schema: Schema, known: Callable[[str], tuple[Any, Any]] | None = None
+) -> pd.DataFrame:
+    """The typed columns, each uncertain-date column followed by its earliest and latest day (`known` gives
+    them for a column where validation already derived them)."""
     edtf = [f.name for f in schema.fields if f.edtf]
-    intervals = bounds_of_columns([typed[name] for name in edtf])
+    if known is not None:
+        intervals = {name: known(name) for name in edtf}
+    else:
+        intervals = bounds_of_columns([typed[name] for name in edtf])
     parts: dict[str, Any] = {}
     for f in schema.fields:
         parts[f.name] = typed[f.name]
@@ -283,8 +289,12 @@ def load(path: str | Path | None = None, verify: bool = True, limits: Limits | N
     tables = check_tables(pkg, files, report)
     if report.errors or len(tables) != len(pkg.resource_names):
         raise DataPackageError(report)
-    report.extend(rules.check(tables, as_of))
+    ctx = rules.Context(tables, as_of)
+    report.extend(rules.check(tables, as_of, ctx))
     if report.errors:
         raise DataPackageError(report)
-    frames = {name: _with_date_bounds(t.typed, t.schema) for name, t in tables.items()}
+    frames = {
+        name: _with_date_bounds(t.typed, t.schema, lambda field, name=name: ctx.bounds(name, field)[:2])
+        for name, t in tables.items()
+    }
     return Dataset(frames, pkg)

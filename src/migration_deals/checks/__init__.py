@@ -46,9 +46,10 @@ RULES: dict[Callable[[Context], list[Finding]], tuple[str, ...]] = {rule: _DECLA
 """Every consistency rule, in the order the codebook lists them, with the finding names it can report."""
 
 
-def check(tables: dict[str, CheckedTable], as_of: date) -> list[Finding]:
-    """Run every consistency rule on tables that passed layer 1."""
-    ctx = Context(tables, as_of)
+def check(tables: dict[str, CheckedTable], as_of: date, ctx: Context | None = None) -> list[Finding]:
+    """Run every consistency rule on tables that passed layer 1. A `ctx` given for those tables keeps what
+    the rules derived (the date bounds), so that `load` builds its frames without parsing dates again."""
+    ctx = ctx if ctx is not None else Context(tables, as_of)
     out: list[Finding] = []
     for rule in RULES:
         try:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from ..patterns import compile_pattern
 from ..report import Finding
 from .context import Context, _codes, _has, member, positions, present
 
@@ -72,22 +72,28 @@ def citations(ctx: Context) -> list[Finding]:
     return out
 
 
+_ID = r"[a-z0-9]+(?:-[a-z0-9]+)+"
+"""A source id as written in prose (no id holds a line break, so notes joined by one never merge)."""
+
+
 def sources_used(ctx: Context) -> list[Finding]:
     """Every source is cited by a row: as source_id, by id in notes, or as an agreement's text_url."""
     if not _has(ctx, "sources"):
         return []
     cited: set[str] = set()
-    for res, t in ctx.tables.items():  # citations.csv has a source_id column too
-        if res != "sources" and "source_id" in t.text:
+    others = [t for res, t in ctx.tables.items() if res != "sources"]
+    for t in others:  # citations.csv has a source_id column too
+        if "source_id" in t.text:
             cited.update(present(t.text["source_id"]))
-        if res != "sources" and "notes" in t.text:
-            for note in t.text["notes"].cat.categories:  # each distinct note once
-                cited.update(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)+", note))
     src = ctx.tables["sources"].text
     ids = src["source_id"]
     if "agreements" in ctx.tables:
         texts = present(ctx.tables["agreements"].text["text_url"])
         cited.update(ids[src["url"].isin(texts)])
+    if not ids.isin(cited).all():  # only then can an id written in prose make a difference
+        for t in others:
+            if "notes" in t.text:  # each distinct note once, in one pass
+                cited.update(compile_pattern(_ID).findall("\n".join(t.text["notes"].cat.categories)))
     return ctx.findings(
         "sources", ~ids.isin(cited), "source_id", "unused-source", "no row cites this source; cite it or remove it"
     )

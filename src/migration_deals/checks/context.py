@@ -37,8 +37,7 @@ class Context:
         """Earliest day, latest day and not-a-real-date mask of a date column (cached)."""
         key = (resource, name)
         if key not in self._bounds:
-            text = self.tables[resource].text[name]
-            self._bounds[key] = bounds(text.where(text != "", None))
+            self._bounds[key] = bounds(self.tables[resource].text[name])  # an empty cell is missing there
         return self._bounds[key]
 
     def findings(

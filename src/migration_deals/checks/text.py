@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..columns import per_distinct
-from ..patterns import contains
+from ..columns import codes_of
 from ..report import Finding
 from .context import Context
 
@@ -33,13 +33,18 @@ def _bad_text(values: pd.Index) -> np.ndarray:
 
     Texts of printable ASCII alone (most ids and codes) can only go wrong at their ends, which Arrow tests
     without a regular expression; the rest get one vectorised RE2 pass."""
-    import pyarrow.compute as pc
-
     from ..patterns import _arrow_text
 
     if not len(values):
         return np.zeros(0, dtype=bool)
-    text = _arrow_text(values)
+    return _bad_arrow_text(_arrow_text(values))
+
+
+def _bad_arrow_text(text: Any) -> np.ndarray:
+    """`_bad_text` of an Arrow string array (empty strings are never bad)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     plain = pc.ascii_is_printable(text).to_numpy(zero_copy_only=False)
     bad = np.zeros(len(text), dtype=bool)
     ends = pc.ends_with(text, " ")
@@ -48,27 +53,38 @@ def _bad_text(values: pd.Index) -> np.ndarray:
     bad[plain] = ends.to_numpy(zero_copy_only=False)[plain]
     rest = np.flatnonzero(~plain)
     if len(rest):
-        bad[rest] = contains(text.take(rest), _BAD_TEXT)
-    return bad & np.asarray(values != "", dtype=bool)
+        found = pc.match_substring_regex(text.take(pa.array(rest)), _BAD_TEXT)
+        bad[rest] = found.to_numpy(zero_copy_only=False).astype(bool)
+    return bad & pc.not_equal(text, "").to_numpy(zero_copy_only=False)
 
 
 def clean_text(ctx: Context) -> list[Finding]:
     """Text has no outer spaces, control, zero-width or bidirectional-override characters, and no spreadsheet
     formula prefix."""
+    import pyarrow as pa
+
+    from ..patterns import _arrow_text
+
+    # the distinct values of every text column of every table are checked together, in one Arrow pass
+    columns = [(res, f.name) for res, t in ctx.tables.items() for f in t.schema.fields if f.type == "string"]
+    coded = [codes_of(ctx.tables[res].text[name]) for res, name in columns]
+    # large strings: the distinct texts of a whole package may pass the 2 GiB that Arrow's strings can index
+    distinct = [_arrow_text(values).cast(pa.large_string()) for _, values in coded]
+    bad_values = _bad_arrow_text(pa.concat_arrays(distinct)) if distinct else np.zeros(0, dtype=bool)
+    ends = np.cumsum([0] + [len(d) for d in distinct])
     out: list[Finding] = []
-    for res, t in ctx.tables.items():
-        for f in t.schema.fields:
-            if f.type != "string":
-                continue
-            bad = per_distinct(t.text[f.name], _bad_text)
-            out += ctx.findings(
-                res,
-                bad,
-                f.name,
-                "text-hygiene",
-                "remove spaces at either end, line breaks, control, zero-width or bidirectional characters, "
-                "and a leading =, +, - or @ (spreadsheets run those as formulas)",
-            )
+    for k, ((res, name), (codes, _)) in enumerate(zip(columns, coded, strict=True)):
+        bad = bad_values[ends[k] : ends[k + 1]]
+        if not bad.any():
+            continue
+        out += ctx.findings(
+            res,
+            (codes >= 0) & bad[np.maximum(codes, 0)],
+            name,
+            "text-hygiene",
+            "remove spaces at either end, line breaks, control, zero-width or bidirectional characters, "
+            "and a leading =, +, - or @ (spreadsheets run those as formulas)",
+        )
     return out
 
 
