@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migration_deals.dates import bounds, parse
+from migration_deals.dates import bounds, bounds_of_arrow, parse
 
 dates = st.dates(min_value=date(1000, 1, 1), max_value=date(2999, 12, 31))
 texts = st.builds(
@@ -44,3 +44,19 @@ def test_categorical_and_text_columns_agree():
     values = pd.Series(["2024", "2023-02-30", "2025-03~", ""], dtype=object)
     for a, b in zip(bounds(values), bounds(values.astype("category")), strict=False):
         pd.testing.assert_series_equal(a, b)
+
+
+@settings(deadline=None)
+@given(st.lists(st.lists(st.one_of(texts, st.none()), min_size=0, max_size=12), min_size=0, max_size=4))
+def test_arrow_bounds_match_the_row_bounds(columns):
+    """The released-file reader's bounds (several Arrow columns parsed at once) equal `bounds` column by column."""
+    import numpy as np
+    import pyarrow as pa
+
+    got = bounds_of_arrow([pa.array(c, type=pa.string()) for c in columns])
+    assert len(got) == len(columns)
+    for column, (lo, hi) in zip(columns, got, strict=True):
+        ref_lo, ref_hi, _ = bounds(pd.Series(column, dtype=object))
+        assert np.array_equal(lo, ref_lo.to_numpy(), equal_nan=True)
+        assert np.array_equal(hi, ref_hi.to_numpy(), equal_nan=True)
+        assert lo.dtype == ref_lo.dtype

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     import numpy as np
@@ -132,4 +132,24 @@ def bounds_of_columns(columns: list[pd.Series]) -> dict[str, tuple[np.ndarray, n
         end = start + len(c)
         out[str(c.name)] = (lo[start:end], hi[start:end])
         start = end
+    return out
+
+
+def bounds_of_arrow(columns: list[Any]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Earliest and latest days of Arrow string columns of checked dates (null where a cell is empty): the
+    distinct values of all of them are parsed at once and spread back by their dictionary codes."""
+    import numpy as np
+    import pyarrow as pa
+
+    encoded = [(c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c).dictionary_encode() for c in columns]
+    texts = [t or "" for e in encoded for t in e.dictionary.to_pylist()]
+    lo, hi, _ = _intervals(texts)
+    lo = np.append(lo, np.datetime64("NaT", "D")).astype(DATE_UNIT)  # the last slot: empty cells
+    hi = np.append(hi, np.datetime64("NaT", "D")).astype(DATE_UNIT)
+    out, start = [], 0
+    for e in encoded:
+        codes = e.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        codes = np.where(codes < 0, len(texts), codes + start)
+        out.append((lo[codes], hi[codes]))
+        start += len(e.dictionary)
     return out

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import BLOCK, FALSE_VALUES, TRUE_VALUES
-from .dates import DATE_UNIT, bounds_of_columns
+from .dates import DATE_UNIT, bounds_of_arrow, bounds_of_columns
 from .files import Limits
 from .package import Package, open_or_report
 from .report import DataPackageError, Report
@@ -189,12 +189,23 @@ def _with_date_bounds(
         parts[f.name] = typed[f.name]
         if f.edtf:
             parts[f"{f.name}_earliest"], parts[f"{f.name}_latest"] = intervals[f.name]
-    return pd.DataFrame(parts, index=typed.index)
+    return pd.DataFrame(parts, index=typed.index, copy=False)
 
 
-def _read_typed(data: bytes, schema: Schema) -> pd.DataFrame:
+def _read_released(data: bytes, schema: Schema) -> pd.DataFrame:
+    """A released file as the frame `load` gives: typed columns, each uncertain date with its bounds."""
+    frame, table = _read_typed(data, schema)
+    if table is None:
+        return _with_date_bounds(frame, schema)
+    edtf = [f.name for f in schema.fields if f.edtf]
+    known = dict(zip(edtf, bounds_of_arrow([table.column(name) for name in edtf]), strict=True))
+    return _with_date_bounds(frame, schema, known.__getitem__)
+
+
+def _read_typed(data: bytes, schema: Schema) -> tuple[pd.DataFrame, Any]:
     """One columnar read of a released file straight into the schema's dtypes (its values were checked at
-    release): Arrow parses each column as its type, and pandas gets the columns it always had."""
+    release): Arrow parses each column as its type, and pandas gets the columns it always had. The Arrow
+    table comes too (None when the row reader read the file)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -202,7 +213,7 @@ def _read_typed(data: bytes, schema: Schema) -> pd.DataFrame:
     types = {f.name: pa.string() if f.enum is not None else kinds.get(f.type, pa.string()) for f in schema.fields}
     header = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
     if header.split(",") != schema.names:  # a released file is in schema order; anything else: the row reader
-        return _read_typed_rows(data, schema)
+        return _read_typed_rows(data, schema), None
     table = pacsv.read_csv(
         pa.py_buffer(data),
         read_options=pacsv.ReadOptions(
@@ -235,7 +246,7 @@ def _read_typed(data: bytes, schema: Schema) -> pd.DataFrame:
             frame[f.name] = pd.Categorical.from_codes(codes, dtype=dtype)
         elif f.type == "date":
             frame[f.name] = pd.to_datetime(frame[f.name], format="%Y-%m-%d").astype(DATE_UNIT)
-    return frame
+    return frame, table
 
 
 def _read_typed_rows(data: bytes, schema: Schema) -> pd.DataFrame:
@@ -279,10 +290,7 @@ def load(path: str | Path | None = None, verify: bool = True, limits: Limits | N
     if report.errors and verify:
         raise DataPackageError(report)
     if stamped and not report.errors:
-        frames = {
-            name: _with_date_bounds(_read_typed(data, pkg.schema(name)), pkg.schema(name))
-            for name, data in files.items()
-        }
+        frames = {name: _read_released(data, pkg.schema(name)) for name, data in files.items()}
         return Dataset(frames, pkg)
     report = Report()
     as_of = _as_of(pkg, report)
