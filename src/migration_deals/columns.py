@@ -21,7 +21,7 @@ import pandas as pd
 from .dates import DATE_UNIT, bounds
 from .files import Limits, Refused
 from .report import Finding
-from .schema import Field, Schema
+from .schema import Field, Schema, enum_dtype, enum_index
 
 if TYPE_CHECKING:
     from .package import Package
@@ -579,9 +579,10 @@ def parse(field: Field, text: pd.Series) -> tuple[pd.Series, pd.Series]:
         bad = (rows(bad.to_numpy()) & present) | ~rows(ok)
         return pd.Series(rows(lo.to_numpy()), index=index).astype(DATE_UNIT), pd.Series(bad, index=index)
     if field.enum is not None:
-        position = pd.Index(list(field.enum)).get_indexer(values) if len(values) else np.zeros(0, dtype=np.intp)
+        dtype = enum_dtype(tuple(field.enum))  # built and checked once per enum
+        position = enum_index(tuple(field.enum)).get_indexer(values) if len(values) else np.zeros(0, dtype=np.intp)
         enum_codes = rows(position)
-        cat = pd.Categorical.from_codes(enum_codes, categories=list(field.enum))
+        cat = pd.Categorical.from_codes(enum_codes, dtype=dtype, validate=False)  # codes are -1 or positions
         return pd.Series(cat, index=index), pd.Series(present & (enum_codes < 0), index=index)
     return _strings(values, filled, codes, index), pd.Series(np.zeros(len(codes), dtype=bool), index=index)
 
