@@ -254,7 +254,7 @@ def _read_columnar(data: bytes, line_breaks_in_cells: bool = True) -> tuple[list
             ),
             parse_options=options,
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
+                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.large_string())),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -595,7 +595,7 @@ def _strings(values: pd.Index, filled: np.ndarray, codes: np.ndarray, index: pd.
 
     distinct = _arrow_text(values)
     if len(distinct):
-        distinct = pa.compute.if_else(pa.array(filled), distinct, pa.scalar(None, pa.string()))
+        distinct = pa.compute.if_else(pa.array(filled), distinct, pa.scalar(None, distinct.type))
     typed = pd.array(distinct, dtype="string")
     return pd.Series(typed.take(codes), index=index)
 

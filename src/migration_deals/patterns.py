@@ -43,14 +43,15 @@ def fullmatch(pattern: str, value: str) -> bool:
 
 
 def _arrow_text(values: Any) -> Any:
-    """Distinct values (a pandas Index or a list of str) as an Arrow string array."""
+    """Distinct values (a pandas Index or a list of str) as an Arrow large-string array: the type pandas keeps
+    its Arrow strings in, so a column read by Arrow is not cast on the way."""
     import pyarrow as pa
 
     array = getattr(values, "array", values)
     try:
-        return pa.array(array, type=pa.string())
+        return pa.array(array, type=pa.large_string())
     except (TypeError, pa.ArrowInvalid):
-        return pa.array([str(v) for v in values], type=pa.string())
+        return pa.array([str(v) for v in values], type=pa.large_string())
 
 
 def matches(values: Any, pattern: str) -> Any:

@@ -69,7 +69,7 @@ def clean_text(ctx: Context) -> list[Finding]:
     columns = [(res, f.name) for res, t in ctx.tables.items() for f in t.schema.fields if f.type == "string"]
     coded = [codes_of(ctx.tables[res].text[name]) for res, name in columns]
     # large strings: the distinct texts of a whole package may pass the 2 GiB that Arrow's strings can index
-    distinct = [_arrow_text(values).cast(pa.large_string()) for _, values in coded]
+    distinct = [_arrow_text(values) for _, values in coded]
     bad_values = _bad_arrow_text(pa.concat_arrays(distinct)) if distinct else np.zeros(0, dtype=bool)
     ends = np.cumsum([0] + [len(d) for d in distinct])
     out: list[Finding] = []
