@@ -352,7 +352,7 @@ def _oversized(
         long = np.flatnonzero(cats.str.len().to_numpy() > limit)
         if not len(long):
             continue
-        rows = np.flatnonzero(np.isin(body[i].cat.codes.to_numpy(), long))
+        rows = np.flatnonzero(np.isin(body[i].array.codes, long))
         for r in rows[: 100 - len(out)]:
             value = str(body[i].iat[r])
             out.append(
@@ -409,7 +409,7 @@ def _records(data: bytes) -> tuple[np.ndarray, np.ndarray]:
 def per_unique(values: pd.Series, func: Callable[[str], Any], dtype: Any = object) -> np.ndarray:
     """Apply `func` to each distinct value of a text column and spread the results back."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+        codes, uniques = values.array.codes, values.cat.categories
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
     out = np.array([func(u) for u in uniques], dtype=dtype)
@@ -420,7 +420,7 @@ def codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """A text column as integer codes into its distinct values (a column of checked tables is categorical)."""
     if not isinstance(column.dtype, pd.CategoricalDtype):
         column = column.astype("category")
-    return column.cat.codes.to_numpy(), column.cat.categories
+    return column.array.codes, column.cat.categories
 
 
 def positions(values: pd.Index, among: pd.Index) -> np.ndarray:
@@ -480,17 +480,27 @@ def duplicated(columns: list[pd.Series]) -> np.ndarray:
 def is_empty(column: pd.Series) -> np.ndarray:
     """Which cells of a text column are empty, found among its distinct values (no hash of them is built)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        values = column.cat.categories
-        at = np.flatnonzero(np.asarray(values == "", dtype=bool)) if len(values) else []
-        codes = column.cat.codes.to_numpy()
+        at = np.flatnonzero(blank_values(column.array.categories))
+        codes = column.array.codes
         return codes == at[0] if len(at) else np.zeros(len(codes), dtype=bool)
     return (column == "").to_numpy()
+
+
+def blank_values(values: pd.Index) -> np.ndarray:
+    """Which of some distinct texts are empty, from their lengths in Arrow (no comparison of strings)."""
+    import pyarrow.compute as pc
+
+    from .patterns import _arrow_text
+
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    return pc.binary_length(_arrow_text(values)).to_numpy(zero_copy_only=False) == 0
 
 
 def per_distinct(values: pd.Series, func: Callable[[pd.Index], Any]) -> np.ndarray:
     """Apply a vectorised test to all distinct values of a text column at once and spread the results back."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+        codes, uniques = values.array.codes, values.cat.categories
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
         uniques = pd.Index(uniques)
@@ -542,9 +552,9 @@ def parse(field: Field, text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """
     if not isinstance(text.dtype, pd.CategoricalDtype):
         text = text.astype("category")
-    codes, values = text.cat.codes.to_numpy(), text.cat.categories
+    codes, values = text.array.codes, text.cat.categories
     index = text.index
-    filled = np.asarray(values != "", dtype=bool) if len(values) else np.zeros(0, dtype=bool)
+    filled = ~blank_values(values)
     present = filled[codes] if len(codes) else np.zeros(0, dtype=bool)
 
     def rows(per_value: Any) -> Any:
@@ -609,7 +619,7 @@ def labels_to_columns(raw: RawTable, schema: Schema) -> dict[str, int]:
 
 
 def _categorical(column: pd.Series) -> pd.Categorical:
-    if isinstance(column.dtype, pd.CategoricalDtype) and (column.cat.codes.to_numpy() >= 0).all():
+    if isinstance(column.dtype, pd.CategoricalDtype) and (column.array.codes >= 0).all():
         return column.array  # already a categorical without missing cells: not copied
     values = pd.Categorical(column)
     if values.isna().any():

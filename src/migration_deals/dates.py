@@ -97,7 +97,7 @@ def bounds(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     import pandas as pd
 
     if isinstance(values.dtype, pd.CategoricalDtype):
-        codes, uniques = values.cat.codes.to_numpy(), list(values.cat.categories)
+        codes, uniques = values.array.codes, list(values.cat.categories)
     else:
         codes, uniq = pd.factorize(values.to_numpy(dtype=object, na_value=None), use_na_sentinel=True)
         uniques = list(uniq)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .columns import (
     RawTable,
+    blank_values,
     codes_of,
     duplicated,
     group_keys,
@@ -240,7 +241,7 @@ def _field_findings(
     if f.pattern is not None and f.type == "string":
         # RE2 (linear time, checked when the descriptor was read) over the distinct values at once
         pattern = f.pattern
-        match = per_distinct(col, lambda u: matches(u, pattern) | (u == ""))
+        match = per_distinct(col, lambda u: matches(u, pattern) | blank_values(u))
         out += cells(ok & ~match, "pattern", EDTF_HINT if f.edtf else f"must match the pattern {f.pattern}")
     if f.type in ("integer", "number"):
         num = values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
@@ -256,7 +257,7 @@ def _field_findings(
             if f.maximum is not None:
                 out += cells(ok & (num > f.maximum), "maximum", f"must be at most {f.maximum}")
     if f.unique:
-        codes = col.cat.codes.to_numpy() if isinstance(col.dtype, pd.CategoricalDtype) else pd.factorize(col)[0]
+        codes = col.array.codes if isinstance(col.dtype, pd.CategoricalDtype) else pd.factorize(col)[0]
         dup = pd.Series(np.where(present, codes, -1)).duplicated(keep="first").to_numpy() & present
         out += cells(dup, "unique", f"{f.name} must be unique; this value is used on an earlier line")
     return out

@@ -22,7 +22,7 @@ def alternatives(ctx: Context) -> list[Finding]:
         target = first_rows(ctx.tables[res], key, "alternative_to")  # the row it points at, -1 if none
         found = target >= 0
         q = np.where(found, target, 0)
-        agreement = t["agreement_id"].cat.codes.to_numpy()
+        agreement = t["agreement_id"].array.codes
         itself = has & _same(alt, t[key])
         out += ctx.findings(
             res,

@@ -146,7 +146,7 @@ def _nested_in_same(t: CheckedTable, key: str, columns: tuple[str, ...]) -> np.n
     p = np.where(known, parent, 0)
     same = known & _preferred(t)[p]
     for c in columns:
-        codes = t.text[c].cat.codes.to_numpy()
+        codes = t.text[c].array.codes
         same &= codes[p] == codes
     return same
 
@@ -183,7 +183,7 @@ def _format_total(template: str, totals: dict[int, float] | np.ndarray, row: int
 def _key_codes(column: pd.Series) -> np.ndarray:
     """A key column as integers that are equal exactly where its cells are: codes as they are, text coded."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy()
+        return column.array.codes
     if pd.api.types.is_integer_dtype(column.dtype):
         return column.to_numpy()
     return pd.factorize(column, use_na_sentinel=False)[0]

@@ -37,7 +37,7 @@ def _series(ctx: Context) -> dict[str, np.ndarray]:
     return {
         "row": rows,
         # equal codes, equal text; numbered densely (0, 1, ...) so that (series, second) fits one integer
-        "series": pd.factorize(group_keys([t.text[c].cat.codes.to_numpy()[rows] for c in SERIES]))[0].astype(np.int64),
+        "series": pd.factorize(group_keys([t.text[c].array.codes[rows] for c in SERIES]))[0].astype(np.int64),
         "lo": lo_s.to_numpy()[rows].astype("datetime64[s]").astype(np.int64),
         "hi": hi_s.to_numpy()[rows].astype("datetime64[s]").astype(np.int64),
         "lower": np.where(qualifier.isin(LOWER_BOUND), people, np.nan),
@@ -135,7 +135,7 @@ def capacity(ctx: Context) -> list[Finding]:
     )
     aid = t.text["agreement_id"]
     limit = lookup(cap, aid).astype(float)
-    aid_codes = aid.cat.codes.to_numpy()
+    aid_codes = aid.array.codes
     cum = sel & (t.text["measure"] == "cumulative").to_numpy()
     over = cum & (lower > limit)
     ev = sel & (t.text["measure"] == "event").to_numpy()

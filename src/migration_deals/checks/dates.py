@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..columns import per_distinct
+from ..columns import blank_values, per_distinct
 from ..patterns import matches
 from ..report import Finding
 from .context import FORECAST, MILESTONES, PER_PERSON, PER_TIME, TERMINAL, Context, _before, _has, lookup
@@ -25,7 +25,7 @@ def real_dates(ctx: Context) -> list[Finding]:
             if f.edtf:
                 text = t.text[f.name]
                 pattern = f.pattern or ""
-                shaped = per_distinct(text, lambda u, pattern=pattern: matches(u, pattern) & (u != ""))
+                shaped = per_distinct(text, lambda u, pattern=pattern: matches(u, pattern) & ~blank_values(u))
                 _, _, bad = ctx.bounds(res, f.name)
                 out += ctx.findings(
                     res,
