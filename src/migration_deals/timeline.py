@@ -75,7 +75,8 @@ def timeline(ds: Dataset, agreement_id: str | None = None) -> pd.DataFrame:
                     "date_earliest": rows[f"{date_col}_earliest"].fillna(rows["period_end_earliest"]),
                     "date_latest": rows[f"{date_col}_latest"].fillna(rows["period_end_latest"]),
                     "what": what,
-                    "detail": rows["people"].astype("string") + " people",
+                    "detail": rows["people"].astype("string")
+                    + (rows["people"] == 1).map({True: " person", False: " people"}),
                     "from": "transfers",
                     "row_id": rows["transfer_id"],
                 }
