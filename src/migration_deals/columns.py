@@ -254,7 +254,7 @@ def _read_columnar(data: bytes, line_breaks_in_cells: bool = True) -> tuple[list
             ),
             parse_options=options,
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.large_string())),
+                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -279,8 +279,11 @@ def _read_columnar(data: bytes, line_breaks_in_cells: bool = True) -> tuple[list
 
 
 def _text_dtype(dictionary: Any) -> pd.CategoricalDtype:
-    """The categorical dtype of an Arrow dictionary (distinct by construction: not hashed again)."""
-    categories = pd.Index(pd.array(dictionary, dtype="str"))
+    """The categorical dtype of an Arrow dictionary (distinct by construction: not hashed again). The CSV
+    reader parses small strings faster; the distinct values become the large strings pandas keeps text in."""
+    import pyarrow as pa
+
+    categories = pd.Index(pd.array(dictionary.cast(pa.large_string()), dtype="str"))
     fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
     return fast(categories, False) if fast is not None else pd.CategoricalDtype(categories)
 
