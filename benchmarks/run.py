@@ -153,14 +153,14 @@ def main() -> None:
     load, read = load_ratio(None, 20)
     out["bundled: md.load() (s)"], out["bundled: pandas.read_csv (s)"] = load, read
     out["validate bundled, whole process (s)"] = min(
-        process([str(BIN / "migration-deals"), "validate"])[0] for _ in range(3)
+        process([str(BIN / "migration-deals"), "validate"])[0] for _ in range(9)
     )
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in sorted(args.sizes):
             path = synthetic(Path(tmp) / f"p{n}", n)
-            ours, mem, rc, cpu = min(process([str(BIN / "migration-deals"), "validate", str(path)]) for _ in range(2))
+            ours, mem, rc, cpu = min(process([str(BIN / "migration-deals"), "validate", str(path)]) for _ in range(3))
             theirs = their_mem = their_cpu = float("nan")
             if not args.no_frictionless:
                 theirs, their_mem, _, their_cpu = process([str(BIN / "frictionless"), "validate", str(path)])
