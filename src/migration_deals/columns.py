@@ -334,13 +334,13 @@ def _unterminated_quote(data: bytes, quotes: int) -> int | None:
     if quotes % 2 == 0:
         return None
     arr = np.frombuffer(data, dtype=np.uint8)
-    quotes = np.flatnonzero(arr == 34)
-    if len(quotes) % 2 == 0:
+    at = np.flatnonzero(arr == 34)
+    if len(at) % 2 == 0:
         return None
-    k = len(quotes) - 1  # the last opening quote, stepping back over escaped pairs ("")
-    while k >= 2 and quotes[k] == quotes[k - 1] + 1:
+    k = len(at) - 1  # the last opening quote, stepping back over escaped pairs ("")
+    while k >= 2 and at[k] == at[k - 1] + 1:
         k -= 2
-    return int(quotes[k])
+    return int(at[k])
 
 
 def _oversized(

@@ -192,6 +192,16 @@ def _with_date_bounds(
     return pd.DataFrame(parts, index=typed.index, copy=False)
 
 
+def _known_bounds(ctx: Any, resource: str) -> Callable[[str], tuple[Any, Any]]:
+    """The earliest and latest days of a resource's date column, as validation derived them."""
+
+    def known(field: str) -> tuple[Any, Any]:
+        lo, hi, _ = ctx.bounds(resource, field)
+        return lo, hi
+
+    return known
+
+
 def _read_released(data: bytes, schema: Schema) -> pd.DataFrame:
     """A released file as the frame `load` gives: typed columns, each uncertain date with its bounds."""
     frame, table = _read_typed(data, schema)
@@ -301,8 +311,5 @@ def load(path: str | Path | None = None, verify: bool = True, limits: Limits | N
     report.extend(rules.check(tables, as_of, ctx))
     if report.errors:
         raise DataPackageError(report)
-    frames = {
-        name: _with_date_bounds(t.typed, t.schema, lambda field, name=name: ctx.bounds(name, field)[:2])
-        for name, t in tables.items()
-    }
+    frames = {name: _with_date_bounds(t.typed, t.schema, _known_bounds(ctx, name)) for name, t in tables.items()}
     return Dataset(frames, pkg)

@@ -243,7 +243,7 @@ def _field_findings(
         pattern = f.pattern
         match = per_distinct(col, lambda u: matches(u, pattern) | blank_values(u))
         out += cells(ok & ~match, "pattern", EDTF_HINT if f.edtf else f"must match the pattern {f.pattern}")
-    if f.type in ("integer", "number"):
+    if f.type in ("integer", "number") and values is not None:
         num = values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         with np.errstate(invalid="ignore"):
             if f.minimum is not None:

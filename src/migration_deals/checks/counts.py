@@ -59,13 +59,13 @@ def _prior_totals(prior: dict[str, np.ndarray], later: dict[str, np.ndarray], ho
     span = int(when.max()) - low + 1 if len(when) else 1
     top = int(max(prior["series"].max(initial=0), later["series"].max(initial=0))) + 1
     if top * span < 2**62:
-        seconds, span = when - low, np.int64(span)
+        seconds, width = when - low, np.int64(span)
     else:
-        seconds, span = np.unique(when, return_inverse=True)[1].astype(np.int64), np.int64(len(when) + 1)
-    keys = prior["series"] * span + seconds[: len(prior["hi"])]
+        seconds, width = np.unique(when, return_inverse=True)[1].astype(np.int64), np.int64(len(when) + 1)
+    keys = prior["series"] * width + seconds[: len(prior["hi"])]
     order = np.argsort(keys)  # ties need no order: a query takes all of them or none
     keys, series = keys[order], prior["series"][order]
-    ask = later["series"] * span + seconds[len(prior["hi"]) :]
+    ask = later["series"] * width + seconds[len(prior["hi"]) :]
     start = np.searchsorted(series, later["series"], side="left")  # the series' first row
     if how == "sum":
         acc = np.concatenate([[0.0], np.cumsum(np.nan_to_num(prior["lower"][order], nan=0.0))])

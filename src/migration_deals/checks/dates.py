@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,11 @@ EARLIEST = date(1900, 1, 1)
 """No date in this dataset lies before this day (the Table Schema sets no bound; the codebook says so)."""
 
 
+def _real_shape(pattern: str, values: pd.Index) -> np.ndarray:
+    """Which distinct values are written as the pattern says (empty cells are not dates)."""
+    return np.asarray(matches(values, pattern), dtype=bool) & ~blank_values(values)
+
+
 def real_dates(ctx: Context) -> list[Finding]:
     """Dates that match the pattern must also exist in the calendar (no 2023-02-30)."""
     out: list[Finding] = []
@@ -24,8 +30,7 @@ def real_dates(ctx: Context) -> list[Finding]:
         for f in t.schema.fields:
             if f.edtf:
                 text = t.text[f.name]
-                pattern = f.pattern or ""
-                shaped = per_distinct(text, lambda u, pattern=pattern: matches(u, pattern) & ~blank_values(u))
+                shaped = per_distinct(text, partial(_real_shape, f.pattern or ""))
                 _, _, bad = ctx.bounds(res, f.name)
                 out += ctx.findings(
                     res,
