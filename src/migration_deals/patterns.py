@@ -69,15 +69,3 @@ def matches(values: Any, pattern: str) -> Any:
         return found.to_numpy(zero_copy_only=False).astype(bool)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # an RE2 build that reads the pattern otherwise
         return np.array([rx.fullmatch(str(v)) is not None for v in values], dtype=bool)
-
-
-def contains(values: Any, regex: str) -> Any:
-    """Whether each of `values` contains a match of an RE2 regular expression (the library's own, not a
-    descriptor's), vectorised in Arrow compute."""
-    import pyarrow.compute as pc
-
-    if not len(values):
-        import numpy as np
-
-        return np.zeros(0, dtype=bool)
-    return pc.match_substring_regex(_arrow_text(values), regex).to_numpy(zero_copy_only=False).astype(bool)
