@@ -42,10 +42,12 @@ def install_and_check(wheel: Path, tmp: Path) -> None:
     code = (
         "import migration_deals as md; ds = md.load(); "
         "assert 'site-packages' in md.__file__ and 'site-packages' in str(md.bundled_path()), md.__file__; "
-        "print(ds.version, len(ds.agreements), md.validate().ok, md.verify().ok and not md.verify().findings)"
+        "from migration_deals import released; pkg = ds.package; "
+        "copies = all(released.read_copy(pkg, n, pkg.resource(n)['hash']) is not None for n in ds); "
+        "print(ds.version, len(ds.agreements), md.validate().ok, md.verify().ok and not md.verify().findings, copies)"
     )
     out = subprocess.run([str(python), "-c", code], check=True, capture_output=True, text=True, cwd=tmp)
-    assert out.stdout.split() == [md.__version__, str(len(md.load().agreements)), "True", "True"]
+    assert out.stdout.split() == [md.__version__, str(len(md.load().agreements)), "True", "True", "True"]
     cli = subprocess.run([str(env / "bin" / "migration-deals"), "verify"], capture_output=True, text=True, cwd=tmp)
     assert cli.returncode == 0 and "verified" in cli.stdout
 

@@ -4,7 +4,9 @@
 carries a copy of each schema inline (so stock frictionless and installed
 copies need nothing else) and each data file's sha256 hash and size, and
 `docs/codebook.md` documents the schemas; `CITATION.cff` carries the
-version. All are rewritten here and checked fresh in CI with ``--check``.
+version; `datapackage/arrow/` holds each resource's typed Arrow copy (see
+`released`), stamped in the descriptor too. All are rewritten here and
+checked fresh in CI with ``--check``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 from pathlib import Path
 
 from .integrity import digest
+from .released import COPY_FOLDER, copy_path, read_csv, write_copy
 from .schema import RESOURCES, Schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,15 +25,64 @@ def _dump(obj: object) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
 
 
-def descriptor_text(root: Path = ROOT) -> str:
-    """datapackage.json with every resource's schema copied from schemas/ and its hash and size stamped."""
+def descriptor_text(root: Path = ROOT, copies: dict[str, bytes | None] | None = None) -> str:
+    """datapackage.json with every resource's schema copied from schemas/ and its hash and size stamped,
+    and the size and hash of its typed copy (`copies`, as `typed_copies` makes them; None: none)."""
     path = root / "datapackage" / "datapackage.json"
     descriptor = json.loads(path.read_text(encoding="utf-8"))
+    copies = typed_copies(root) if copies is None else copies
     for resource in descriptor["resources"]:
         resource["schema"] = json.loads((root / "schemas" / f"{resource['name']}.json").read_text(encoding="utf-8"))
         data = (path.parent / resource["path"]).read_bytes()
         resource["bytes"], resource["hash"] = len(data), digest(data)
+        resource.pop("arrow", None)
+        copy = copies.get(resource["name"])
+        if copy is not None:
+            name = resource["name"]
+            resource["arrow"] = {
+                "path": copy_path(name),
+                "format": "arrow-ipc",
+                "bytes": len(copy),
+                "hash": digest(copy),
+            }
     return _dump(descriptor)
+
+
+def typed_copies(root: Path = ROOT) -> dict[str, bytes | None]:
+    """Each resource's typed Arrow copy, made from its CSV file as a release reads it (None where the file
+    cannot be read as its schema's types: that resource then has no copy). Where the copy on disk holds the
+    same table (an Arrow library of another version may lay out the bytes differently), it is kept as is."""
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    folder = root / "datapackage"
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    out: dict[str, bytes | None] = {}
+    for resource in descriptor["resources"]:
+        name = resource["name"]
+        schema = Schema.from_descriptor(
+            name, json.loads((root / "schemas" / f"{name}.json").read_text(encoding="utf-8"))
+        )
+        data = (folder / resource["path"]).read_bytes()
+        try:
+            fresh = write_copy(read_csv(data, schema), schema, digest(data))
+        except Exception:  # noqa: BLE001 (a file that does not read as its types gets no copy; validate says why)
+            out[name] = None
+            continue
+        on_disk = folder / copy_path(name)
+        if on_disk.is_file() and on_disk.read_bytes() != fresh:
+            try:
+                kept = on_disk.read_bytes()
+                same = (
+                    ipc.open_file(pa.py_buffer(kept))
+                    .read_all()
+                    .equals(ipc.open_file(pa.py_buffer(fresh)).read_all(), check_metadata=True)
+                )
+            except pa.ArrowException:
+                same = False
+            fresh = kept if same else fresh
+        out[name] = fresh
+    return out
 
 
 def codebook_text(root: Path = ROOT) -> str:
@@ -156,7 +208,8 @@ def codebook_text(root: Path = ROOT) -> str:
 
 def build(check: bool = False, root: Path = ROOT) -> list[Path]:
     """Write (or with `check`, only compare) the derived files; return those that were stale."""
-    targets = {root / "datapackage" / "datapackage.json": descriptor_text(root)}
+    copies = typed_copies(root)
+    targets = {root / "datapackage" / "datapackage.json": descriptor_text(root, copies)}
     targets[root / "docs" / "codebook.md"] = codebook_text(root)
     citation = root / "CITATION.cff"
     if citation.exists():
@@ -171,7 +224,24 @@ def build(check: bool = False, root: Path = ROOT) -> list[Path]:
             if not check:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
-    return stale + _pictures(check, root)
+    return stale + _write_copies(copies, check, root) + _pictures(check, root)
+
+
+def _write_copies(copies: dict[str, bytes | None], check: bool, root: Path) -> list[Path]:
+    """datapackage/arrow: the typed copies (a stale one rewritten, one with no resource behind it removed)."""
+    folder = root / "datapackage"
+    wanted = {folder / copy_path(name): data for name, data in copies.items() if data is not None}
+    present = set((folder / COPY_FOLDER).glob("*.arrow")) if (folder / COPY_FOLDER).is_dir() else set()
+    stale = sorted(p for p, data in wanted.items() if not p.is_file() or p.read_bytes() != data)
+    stale += sorted(present - set(wanted))
+    if not check:
+        for p in stale:
+            if p in wanted:
+                p.parent.mkdir(parents=True, exist_ok=True)
+                p.write_bytes(wanted[p])
+            else:
+                p.unlink()
+    return stale
 
 
 def _pictures(check: bool, root: Path) -> list[Path]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -153,3 +154,23 @@ def bounds_of_arrow(columns: list[Any]) -> list[tuple[np.ndarray, np.ndarray]]:
         out.append((lo[codes], hi[codes]))
         start += len(e.dictionary)
     return out
+
+
+def with_bounds(
+    typed: pd.DataFrame, schema: Any, known: Callable[[str], tuple[Any, Any]] | None = None
+) -> pd.DataFrame:
+    """The typed columns of a resource, each uncertain-date column followed by its earliest and latest day
+    (`known` gives them for a column where they were already derived)."""
+    import pandas as pd
+
+    edtf = [f.name for f in schema.fields if f.edtf]
+    if known is not None:
+        intervals = {name: known(name) for name in edtf}
+    else:
+        intervals = bounds_of_columns([typed[name] for name in edtf])
+    parts: dict[str, Any] = {}
+    for f in schema.fields:
+        parts[f.name] = typed[f.name]
+        if f.edtf:
+            parts[f"{f.name}_earliest"], parts[f"{f.name}_latest"] = intervals[f.name]
+    return pd.DataFrame(parts, index=typed.index, copy=False)

@@ -228,14 +228,18 @@ def checkout(revision: str, repo: str | Path = ".") -> Path:
     revision = resolve(revision, repo)
     target = Path(tempfile.mkdtemp(prefix="migration-deals-"))
     files = subprocess.run(
-        ["git", "-C", str(repo), "ls-tree", "--name-only", revision, "datapackage/"],
+        ["git", "-C", str(repo), "ls-tree", "-r", "--name-only", revision, "datapackage/"],
         capture_output=True,
         text=True,
         check=True,
-    ).stdout.split()
-    for f in files:
+    ).stdout.split("\n")
+    for f in filter(None, files):
+        inside = Path(f).relative_to("datapackage")
+        if ".." in inside.parts:
+            continue
         data = subprocess.run(
             ["git", "-C", str(repo), "show", f"{revision}:{f}"], capture_output=True, check=True
         ).stdout
-        (target / Path(f).name).write_bytes(data)
+        (target / inside).parent.mkdir(parents=True, exist_ok=True)
+        (target / inside).write_bytes(data)
     return target

@@ -22,8 +22,9 @@ def digest(data: bytes) -> str:
     return f"{ALGORITHM}:{hashlib.sha256(data).hexdigest()}"
 
 
-def check(pkg: Package, name: str, data: bytes | None = None) -> list[Finding]:
-    """Findings for one resource whose bytes differ from the stamped hash or size."""
+def check(pkg: Package, name: str, data: bytes | None = None, copies: bool = True) -> list[Finding]:
+    """Findings for one resource whose bytes differ from the stamped hash or size (and, with `copies`, for
+    its typed Arrow copy)."""
     resource = pkg.resource(name)
     display = pkg.display(name)
     if "hash" not in resource and "bytes" not in resource:
@@ -68,7 +69,36 @@ def check(pkg: Package, name: str, data: bytes | None = None) -> list[Finding]:
                 resource=name,
             )
         )
-    return out
+    return out + (_check_copy(pkg, name) if copies else [])
+
+
+def _check_copy(pkg: Package, name: str) -> list[Finding]:
+    """Findings for a resource's typed Arrow copy that is missing or differs from its stamp (none stamped:
+    none). The copy is hashed, never parsed."""
+    from .files import Refused, read_inside
+    from .released import copy_path
+
+    stamp = pkg.resource(name).get("arrow")
+    if stamp is None:
+        return []
+    display = str(Path(pkg.display_base) / copy_path(name))
+
+    def finding(rule: str, message: str) -> list[Finding]:
+        return [Finding(display, None, None, rule, message, resource=name)]
+
+    if not isinstance(stamp, dict) or stamp.get("path") != copy_path(name):
+        return finding("descriptor-error", f"the typed copy's stamp must be an object with path {copy_path(name)!r}")
+    try:
+        data = read_inside(pkg.base / copy_path(name), pkg.base, pkg.limits.file_bytes)
+    except Refused as e:
+        return finding(e.rule, f"the descriptor stamps a typed copy of this resource, but it is not read: {e}")
+    if stamp.get("bytes") != len(data) or stamp.get("hash") != digest(data):
+        return finding(
+            "hash-mismatch",
+            "the typed copy differs from the size or sha256 hash stamped in the descriptor: it was changed "
+            "after release (`migration-deals build` writes it again from the CSV file)",
+        )
+    return []
 
 
 def verify(path: str | Path | None = None, limits: Limits | None = None) -> Report:

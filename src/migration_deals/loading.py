@@ -11,15 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
-from .columns import BLOCK, FALSE_VALUES, TRUE_VALUES
-from .dates import DATE_UNIT, bounds_of_arrow, bounds_of_columns
+from . import released
+from .dates import with_bounds
 from .files import Limits
-from .package import Package, open_or_report
+from .package import Package, bundled_path, open_or_report
 from .report import DataPackageError, Report
-from .schema import Schema, enum_index
+from .schema import Schema
 from .validation import _as_of, check_integrity, check_tables, read_all
 
 if TYPE_CHECKING:
@@ -131,7 +130,8 @@ class Dataset:
         """Write the package (descriptor and CSV files) to a folder; returns the descriptor's path.
 
         Values are written in canonical form, so loading then saving a canonical
-        package gives byte-identical files.
+        package gives byte-identical files. The typed Arrow copies are not
+        written, and their stamps are left out of the descriptor.
         """
         out = Path(path)
         out.mkdir(parents=True, exist_ok=True)
@@ -140,10 +140,10 @@ class Dataset:
             target = out / self.package.resource(name)["path"]
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(to_csv(frame, schema), encoding="utf-8", newline="")
+        written = dict(self.package.descriptor)
+        written["resources"] = [{k: v for k, v in r.items() if k != "arrow"} for r in written["resources"]]
         descriptor = out / "datapackage.json"
-        descriptor.write_text(
-            json.dumps(self.package.descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        descriptor.write_text(json.dumps(written, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return descriptor
 
 
@@ -174,24 +174,6 @@ def to_csv(frame: pd.DataFrame, schema: Schema) -> str:
     return buf.getvalue()
 
 
-def _with_date_bounds(
-    typed: pd.DataFrame, schema: Schema, known: Callable[[str], tuple[Any, Any]] | None = None
-) -> pd.DataFrame:
-    """The typed columns, each uncertain-date column followed by its earliest and latest day (`known` gives
-    them for a column where validation already derived them)."""
-    edtf = [f.name for f in schema.fields if f.edtf]
-    if known is not None:
-        intervals = {name: known(name) for name in edtf}
-    else:
-        intervals = bounds_of_columns([typed[name] for name in edtf])
-    parts: dict[str, Any] = {}
-    for f in schema.fields:
-        parts[f.name] = typed[f.name]
-        if f.edtf:
-            parts[f"{f.name}_earliest"], parts[f"{f.name}_latest"] = intervals[f.name]
-    return pd.DataFrame(parts, index=typed.index, copy=False)
-
-
 def _known_bounds(ctx: Any, resource: str) -> Callable[[str], tuple[Any, Any]]:
     """The earliest and latest days of a resource's date column, as validation derived them."""
 
@@ -202,79 +184,16 @@ def _known_bounds(ctx: Any, resource: str) -> Callable[[str], tuple[Any, Any]]:
     return known
 
 
-def _read_released(data: bytes, schema: Schema) -> pd.DataFrame:
-    """A released file as the frame `load` gives: typed columns, each uncertain date with its bounds."""
-    frame, table = _read_typed(data, schema)
-    if table is None:
-        return _with_date_bounds(frame, schema)
-    edtf = [f.name for f in schema.fields if f.edtf]
-    known = dict(zip(edtf, bounds_of_arrow([table.column(name) for name in edtf]), strict=True))
-    return _with_date_bounds(frame, schema, known.__getitem__)
-
-
-def _read_typed(data: bytes, schema: Schema) -> tuple[pd.DataFrame, Any]:
-    """One columnar read of a released file straight into the schema's dtypes (its values were checked at
-    release): Arrow parses each column as its type, and pandas gets the columns it always had. The Arrow
-    table comes too (None when the row reader read the file)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    kinds = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}
-    types = {f.name: pa.string() if f.enum is not None else kinds.get(f.type, pa.string()) for f in schema.fields}
-    header = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
-    if header.split(",") != schema.names:  # a released file is in schema order; anything else: the row reader
-        return _read_typed_rows(data, schema), None
-    table = pacsv.read_csv(
-        pa.py_buffer(data),
-        read_options=pacsv.ReadOptions(
-            column_names=schema.names, skip_rows=1, block_size=BLOCK, use_threads=len(data) > BLOCK
-        ),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types=types,
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-            true_values=list(TRUE_VALUES),
-            false_values=list(FALSE_VALUES),
-        ),
-    )
-    masks = {
-        pa.int64(): pd.Int64Dtype(),
-        pa.float64(): pd.Float64Dtype(),
-        pa.bool_(): pd.BooleanDtype(),
-        pa.string(): pd.StringDtype(),
-    }
-    frame = table.to_pandas(types_mapper=masks.get)  # one conversion of every column in Arrow
-    for f, dtype in zip(schema.fields, schema.dtypes().values(), strict=True):
-        if f.enum is not None:
-            encoded = table.column(f.name).combine_chunks().dictionary_encode()
-            position = enum_index(tuple(f.enum)).get_indexer(pd.Index(pd.array(encoded.dictionary, dtype="str")))
-            codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-            if len(position):  # empty cells (code -1) stay missing
-                codes = np.where(codes >= 0, position[np.maximum(codes, 0)], -1)
-            frame[f.name] = pd.Categorical.from_codes(codes, dtype=dtype)
-        elif f.type == "date":
-            frame[f.name] = pd.to_datetime(frame[f.name], format="%Y-%m-%d").astype(DATE_UNIT)
-    return frame, table
-
-
-def _read_typed_rows(data: bytes, schema: Schema) -> pd.DataFrame:
-    """The row reader of a released file (one whose header is not in schema order)."""
-    dtypes = schema.dtypes()
-    dates = [name for name, dtype in dtypes.items() if str(dtype).startswith("datetime")]
-    frame = pd.read_csv(
-        io.BytesIO(data),
-        dtype={k: ("string" if k in dates else v) for k, v in dtypes.items()},
-        keep_default_na=False,
-        na_values=[""],
-        true_values=list(TRUE_VALUES),
-        false_values=list(FALSE_VALUES),
-        encoding="utf-8",
-    )
-    for name in dates:
-        frame[name] = pd.to_datetime(frame[name], format="%Y-%m-%d").astype(DATE_UNIT)
-    return frame
+def _read_release(pkg: Package, files: dict[str, bytes]) -> dict[str, pd.DataFrame]:
+    """The frames of a package whose files match their stamps. The package installed with the library is
+    read from its typed Arrow copies where they match too; any other is read from its CSV files (an Arrow
+    file from elsewhere is never parsed)."""
+    trusted = pkg.descriptor_path.resolve() == bundled_path().resolve()
+    frames: dict[str, pd.DataFrame] = {}
+    for name, data in files.items():
+        copy = released.read_copy(pkg, name, pkg.resource(name)["hash"]) if trusted else None
+        frames[name] = copy if copy is not None else released.read_csv(data, pkg.schema(name))
+    return frames
 
 
 def load(path: str | Path | None = None, verify: bool = True, limits: Limits | None = None) -> Dataset:
@@ -296,12 +215,11 @@ def load(path: str | Path | None = None, verify: bool = True, limits: Limits | N
     if report.errors:
         raise DataPackageError(report)
     stamped = all("hash" in pkg.resource(name) for name in files)
-    check_integrity(pkg, files, report)
+    check_integrity(pkg, files, report, copies=False)  # a copy that differs is not used: the CSV file is read
     if report.errors and verify:
         raise DataPackageError(report)
     if stamped and not report.errors:
-        frames = {name: _read_released(data, pkg.schema(name)) for name, data in files.items()}
-        return Dataset(frames, pkg)
+        return Dataset(_read_release(pkg, files), pkg)
     report = Report()
     as_of = _as_of(pkg, report)
     tables = check_tables(pkg, files, report)
@@ -311,5 +229,5 @@ def load(path: str | Path | None = None, verify: bool = True, limits: Limits | N
     report.extend(rules.check(tables, as_of, ctx))
     if report.errors:
         raise DataPackageError(report)
-    frames = {name: _with_date_bounds(t.typed, t.schema, _known_bounds(ctx, name)) for name, t in tables.items()}
+    frames = {name: with_bounds(t.typed, t.schema, _known_bounds(ctx, name)) for name, t in tables.items()}
     return Dataset(frames, pkg)

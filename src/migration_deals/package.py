@@ -168,19 +168,20 @@ def open_package(path: str | Path | None = None, limits: Limits | None = None) -
         raise _fail(p, "descriptor-error", f"the descriptor nests deeper than {limits.json_depth} levels") from None
     if _depth(descriptor) > limits.json_depth:
         raise _fail(p, "descriptor-error", f"the descriptor nests deeper than {limits.json_depth} levels")
-    _check_descriptor(descriptor, p)
-    return Package(descriptor, p.parent, p, limits)
+    schemas = _check_descriptor(descriptor, p)
+    return Package(descriptor, p.parent, p, limits, {f"schema:{name}": s for name, s in schemas.items()})
 
 
 def _depth(value: Any) -> int:
-    """Deepest nesting of lists and objects, found without recursion."""
-    deepest, todo = 0, [(value, 1)]
-    while todo:
-        item, depth = todo.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            todo += [(v, depth + 1) for v in (item.values() if isinstance(item, dict) else item)]
-    return deepest
+    """Deepest nesting of lists and objects, found level by level without recursion."""
+    depth, level = 0, [value] if isinstance(value, dict | list) else []
+    while level:
+        depth += 1
+        below: list[Any] = []
+        for item in level:
+            below += [v for v in (item.values() if isinstance(item, dict) else item) if isinstance(v, dict | list)]
+        level = below
+    return depth
 
 
 def open_or_report(path: str | Path | None, report: Report, limits: Limits | None = None) -> Package | None:
@@ -193,10 +194,12 @@ def open_or_report(path: str | Path | None, report: Report, limits: Limits | Non
         return None
 
 
-def _check_descriptor(d: Any, p: Path) -> None:
+def _check_descriptor(d: Any, p: Path) -> dict[str, Schema]:
+    """Raise `UnusablePackage` for a descriptor this library cannot read; return each resource's schema."""
     if not isinstance(d, dict) or not isinstance(d.get("resources"), list) or not d["resources"]:
         raise _fail(p, "descriptor-error", "the descriptor must be a JSON object with a non-empty 'resources' list")
     seen: set[str] = set()
+    schemas: dict[str, Schema] = {}
     for i, r in enumerate(d["resources"]):
         where = f"resources[{i}]"
         if not isinstance(r, dict) or not isinstance(r.get("name"), str) or not r["name"]:
@@ -230,13 +233,14 @@ def _check_descriptor(d: Any, p: Path) -> None:
             raise _fail(p, "descriptor-error", f"resource {name!r} must carry an inline 'schema' with a 'fields' list")
         _check_fields(schema, name, p)
         try:
-            Schema.from_descriptor(r["name"], schema)
+            schemas[r["name"]] = Schema.from_descriptor(r["name"], schema)
         except (KeyError, TypeError, AttributeError, ValueError) as e:
             raise _fail(
                 p, "descriptor-error", f"resource {name!r} has a malformed schema ({excerpt(str(e), 80)})"
             ) from None
     for r in d["resources"]:
         _check_keys(r, {x["name"]: x["schema"] for x in d["resources"]}, p)
+    return schemas
 
 
 TYPES = ("string", "integer", "number", "boolean", "date")

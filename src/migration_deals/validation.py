@@ -25,11 +25,12 @@ def read_all(pkg: Package, report: Report) -> dict[str, bytes]:
     return out
 
 
-def check_integrity(pkg: Package, files: dict[str, bytes], report: Report) -> None:
-    """Files that differ from the hash or size stamped in the descriptor (unstamped files pass)."""
+def check_integrity(pkg: Package, files: dict[str, bytes], report: Report, copies: bool = True) -> None:
+    """Files that differ from the hash or size stamped in the descriptor (unstamped files pass); with
+    `copies`, the typed Arrow copies too."""
     for name, data in files.items():
         if "hash" in pkg.resource(name) or "bytes" in pkg.resource(name):
-            report.extend(integrity.check(pkg, name, data))
+            report.extend(integrity.check(pkg, name, data, copies))
 
 
 def check_tables(pkg: Package, files: dict[str, bytes], report: Report) -> dict[str, CheckedTable]:
