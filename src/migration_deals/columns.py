@@ -610,6 +610,8 @@ def _strings(values: pd.Index, filled: np.ndarray, codes: np.ndarray, index: pd.
     if len(distinct):
         distinct = pa.compute.if_else(pa.array(filled), distinct, pa.scalar(None, distinct.type))
     typed = pd.array(distinct, dtype="string")
+    if len(codes) == len(typed) and (codes == np.arange(len(codes))).all():
+        return pd.Series(typed, index=index)  # every value once, in file order (an id column): no copy
     return pd.Series(typed.take(codes), index=index)
 
 

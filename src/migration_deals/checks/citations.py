@@ -18,10 +18,10 @@ def citations(ctx: Context) -> list[Finding]:
     if not _has(ctx, "citations"):
         return []
     c = ctx.tables["citations"].text
-    res = c["resource"]
+    res_codes, res_values = _codes(c["resource"])
     row_codes, row_values = _codes(c["row_id"])
     src_codes, src_values = _codes(c["source_id"])
-    states = (c["role"] == "states").to_numpy()
+    states = member(c["role"], ["states"])
     ok_row = np.zeros(len(c), dtype=bool)
     ok_field = np.zeros(len(c), dtype=bool)
     out: list[Finding] = []
@@ -29,7 +29,7 @@ def citations(ctx: Context) -> list[Finding]:
     for name in cited:
         if not _has(ctx, name):
             continue
-        here = (res == name).to_numpy()
+        here = res_codes == (res_values.get_loc(name) if name in res_values else -2)
         t = ctx.tables[name]
         key = t.schema.primary_key[0]
         id_codes, id_values = _codes(t.text[key])
