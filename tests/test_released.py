@@ -144,3 +144,18 @@ def test_save_leaves_the_copies_out(tmp_path):
     descriptor = json.loads(out.read_text(encoding="utf-8"))
     assert all("arrow" not in r for r in descriptor["resources"])
     assert md.verify(out).ok and not (tmp_path / "saved" / "arrow").exists()
+
+
+def test_frames_from_copies_can_be_edited_like_any_frame():
+    """A frame read from a copy is the user's to change: no column is a read-only view of Arrow's memory."""
+    ds = md.load()
+    a, c = ds.agreements, ds.costs
+    a.loc[0, "capacity_people"] = 5
+    a.loc[0, "legally_binding"] = True
+    a.loc[0, "signed_earliest"] = pd.Timestamp("2020-01-01")
+    a.loc[0, "name"] = "x"
+    a.loc[0, "status"] = a["status"].cat.categories[0]
+    c.loc[0, "amount"] = 1.5
+    assert (a.loc[0, "capacity_people"], a.loc[0, "name"], c.loc[0, "amount"]) == (5, "x", 1.5)
+    assert a.loc[0, "signed_earliest"] == pd.Timestamp("2020-01-01")
+    assert md.load().agreements.loc[0, "name"] != "x"

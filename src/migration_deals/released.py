@@ -221,7 +221,7 @@ def _frame_of(table: pa.Table, schema: Schema) -> pd.DataFrame:
     columns: dict[str, Any] = {}
     for f, column in zip(table.schema, table.columns, strict=True):
         if pa.types.is_dictionary(f.type):
-            codes = np.concatenate([c.indices.fill_null(-1).to_numpy() for c in column.chunks])
+            codes = np.concatenate([_codes(c.indices) for c in column.chunks])
             columns[f.name] = pd.Categorical.from_codes(codes, dtype=dtypes[f.name], validate=False)
         elif pa.types.is_large_string(f.type):
             columns[f.name] = pd.arrays.ArrowStringArray(column)
@@ -231,18 +231,23 @@ def _frame_of(table: pa.Table, schema: Schema) -> pd.DataFrame:
             array = column.combine_chunks()
             mask = array.is_null().to_numpy(zero_copy_only=False)
             kind = {"int64": pd.arrays.IntegerArray, "double": pd.arrays.FloatingArray, "bool": pd.arrays.BooleanArray}
-            values = array.fill_null(False if pa.types.is_boolean(f.type) else 0).to_numpy(zero_copy_only=False)
-            columns[f.name] = kind[str(f.type)](values, mask)
+            values = array.fill_null(False if pa.types.is_boolean(f.type) else 0)
+            columns[f.name] = kind[str(f.type)](values.to_numpy(zero_copy_only=False, writable=True), mask)
     return _frame(columns, table.num_rows)
 
 
+def _codes(indices: Any) -> np.ndarray:
+    """A dictionary column's codes, -1 where a cell is empty (read in place when none is)."""
+    return indices.to_numpy() if not indices.null_count else indices.fill_null(-1).to_numpy()
+
+
 def _frame(columns: dict[str, Any], rows: int) -> pd.DataFrame:
-    """A frame of ready-made columns: the datetime columns as one block and each other column as its own,
-    handed to pandas as they are (pandas 3); older pandas builds it from the columns."""
+    """A frame of ready-made columns: the datetime columns as one (new) block and each other column as its
+    own, handed to pandas as they are (pandas 3); older pandas builds it from copies of the columns."""
     try:
         from pandas.api.internals import create_dataframe_from_blocks
     except ImportError:
-        return pd.DataFrame(columns, copy=False)
+        return pd.DataFrame(columns)  # copied: Arrow's buffers are read-only
     names = list(columns)
     times = [i for i, v in enumerate(columns.values()) if isinstance(v, np.ndarray)]
     blocks = [(v, np.array([i])) for i, v in enumerate(columns.values()) if not isinstance(v, np.ndarray)]
