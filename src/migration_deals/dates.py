@@ -51,28 +51,36 @@ def parse(text: str) -> Interval | None:
         return None
 
 
-def _intervals(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Earliest day, latest day and not-a-real-date flag for distinct strings, parsed by numpy in bulk."""
+def _intervals(texts: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Earliest day, latest day and not-a-real-date flag for distinct strings (a list, or an Arrow string
+    array): their shape and length found by Arrow in bulk, their days parsed by numpy in bulk."""
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    n = len(texts)
+    array = texts if isinstance(texts, pa.Array) else pa.array(texts, type=pa.large_string())
+    n = len(array)
     lo = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     hi = lo.copy()
-    bad = np.zeros(n, dtype=bool)
-    core = [t[:-1] if t[-1:] in ("~", "?") else t for t in texts]
-    shaped = np.array([_EDTF.fullmatch(t) is not None for t in texts], dtype=bool)
-    bad[~shaped] = True
+    bad = np.ones(n, dtype=bool)
+    if not n:
+        return lo, hi, bad
+    # the EDTF subset, digits ASCII only (a digit of another script is never a real date here)
+    shaped = pc.match_substring_regex(array, r"^[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?[~?]?$").fill_null(False)
+    core = pc.replace_substring_regex(array, pattern=r"[~?]$", replacement="")
+    length = pc.utf8_length(core).fill_null(0).to_numpy(zero_copy_only=False)
+    shaped_ = shaped.to_numpy(zero_copy_only=False)
     for size, unit in ((4, "Y"), (7, "M"), (10, "D")):
-        at = np.flatnonzero(shaped & (np.array([len(c) for c in core]) == size)) if n else np.zeros(0, int)
+        at = np.flatnonzero(shaped_ & (length == size))
         if not len(at):
             continue
-        group = [core[i] for i in at]
+        group = core.take(pa.array(at)).to_numpy(zero_copy_only=False)
         try:
-            start = np.array(group, dtype=f"datetime64[{unit}]")
+            start = group.astype(f"datetime64[{unit}]")
         except ValueError:  # an impossible day somewhere: find it value by value
             start = np.array([_or_nat(g, unit) for g in group], dtype=f"datetime64[{unit}]")
         ok = ~np.isnat(start)
-        bad[at[~ok]] = True
+        bad[at[ok]] = False
         lo[at[ok]] = start[ok].astype("datetime64[D]")
         hi[at[ok]] = (start[ok] + 1).astype("datetime64[D]") - 1
     return lo, hi, bad
@@ -97,14 +105,19 @@ def bounds(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     import numpy as np
     import pandas as pd
 
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes, uniques = values.array.codes, list(values.cat.categories)
+    if isinstance(values.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(values.cat.categories):
+        import pyarrow as pa
+
+        codes, uniques = values.array.codes, values.cat.categories
+        text = pa.array(uniques.array, type=pa.large_string()) if len(uniques) else pa.array([], pa.large_string())
+        missing = pa.compute.equal(text, "").fill_null(True).to_numpy(zero_copy_only=False)
+        lo, hi, bad = _intervals(text)
     else:
         codes, uniq = pd.factorize(values.to_numpy(dtype=object, na_value=None), use_na_sentinel=True)
         uniques = list(uniq)
-    missing = [not isinstance(u, str) or u == "" for u in uniques]
-    lo, hi, bad = _intervals([u if not m else "" for u, m in zip(uniques, missing, strict=False)])
-    bad[np.array(missing, dtype=bool)] = False
+        missing = np.array([not isinstance(u, str) or u == "" for u in uniques], dtype=bool)
+        lo, hi, bad = _intervals([u if not m else "" for u, m in zip(uniques, missing, strict=False)])
+    bad[missing] = False
     # one extra slot for missing values (code -1)
     lo = np.append(lo, np.datetime64("NaT", "D"))
     hi = np.append(hi, np.datetime64("NaT", "D"))

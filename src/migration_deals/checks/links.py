@@ -108,7 +108,7 @@ def nesting(ctx: Context) -> list[Finding]:
         known = parent >= 0
         p = np.where(known, parent, 0)
         n = len(text)
-        itself = has & _same(text["within"], text[key])
+        itself = has & (parent == np.arange(n))  # keys are unique (layer 1): the first row is the row
         out += ctx.findings(res, itself, "within", "within-self", "a row cannot lie inside itself")
         linked = np.flatnonzero(has)  # only rows that name a parent can lie on a cycle
         key_codes, key_values = _codes(text[key])
@@ -116,7 +116,7 @@ def nesting(ctx: Context) -> list[Finding]:
         cyc = in_cycle(dict(zip(key_values.take(key_codes[linked]), in_values.take(in_codes[linked]), strict=True)))
         out += ctx.findings(
             res,
-            member(text[key], cyc) & ~itself,
+            (member(text[key], cyc) if cyc else np.zeros(n, dtype=bool)) & ~itself,
             "within",
             "within-cycle",
             "within links go round in a circle; a parent cannot lie inside its child",
@@ -136,12 +136,13 @@ def nesting(ctx: Context) -> list[Finding]:
             "the parent must be a row of the same agreement or of an agreement it belongs to "
             "(its programme or parent_agreement_id)",
         )
-        measure = text["measure"].astype(object).to_numpy()
         if res == "transfers":
-            same_kind = (measure == "stock") == (measure[p] == "stock")
+            stock = member(text["measure"], ["stock"])
+            same_kind = stock == stock[p]
             kind_msg = "a stock lies only inside a stock, and a movement only inside a movement"
         else:
-            same_kind = np.isin(measure, ["event", "cumulative"]) & np.isin(measure[p], ["event", "cumulative"])
+            nests = member(text["measure"], ["event", "cumulative"])
+            same_kind = nests & nests[p]
             kind_msg = "only one-off amounts and running totals nest; rates and recurring amounts do not"
         out += ctx.findings(res, known & ~same_kind, "within", "within-measure", kind_msg)
         s_lo, s_hi, _ = ctx.bounds(res, "period_start")
@@ -149,7 +150,7 @@ def nesting(ctx: Context) -> list[Finding]:
         e_lo_, e_hi_ = e_lo.to_numpy(), e_hi.to_numpy()
         s_lo_, s_hi_ = s_lo.to_numpy(), s_hi.to_numpy()
         late = e_lo_ > e_hi_[p]
-        early = (measure[p] == "event") & (s_hi_ < s_lo_[p])
+        early = member(text["measure"], ["event"])[p] & (s_hi_ < s_lo_[p])
         if res == "costs":  # money is dated when stated: a package is announced before its parts are approved
             late = early = np.zeros(n, dtype=bool)
         out += ctx.findings(
@@ -163,7 +164,7 @@ def nesting(ctx: Context) -> list[Finding]:
         comparable = known & same_kind
         if res == "costs":
             for c in ("currency", "status"):
-                col = text[c].astype(object).to_numpy()
+                col = _codes(text[c])[0]  # equal codes of one column: equal text
                 comparable &= col == col[p]
         sums = np.zeros(n)
         np.add.at(sums, p[comparable], np.nan_to_num(low[comparable]))
