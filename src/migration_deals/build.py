@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from .integrity import digest
-from .released import COPY_FOLDER, copy_path, read_csv, write_copy
+from .released import COPY_FOLDER, STAMP, copy_path, read_csv, write_copy
 from .schema import RESOURCES, Schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,11 +35,11 @@ def descriptor_text(root: Path = ROOT, copies: dict[str, bytes | None] | None = 
         resource["schema"] = json.loads((root / "schemas" / f"{resource['name']}.json").read_text(encoding="utf-8"))
         data = (path.parent / resource["path"]).read_bytes()
         resource["bytes"], resource["hash"] = len(data), digest(data)
-        resource.pop("arrow", None)
+        resource.pop(STAMP, None)
         copy = copies.get(resource["name"])
         if copy is not None:
             name = resource["name"]
-            resource["arrow"] = {
+            resource[STAMP] = {
                 "path": copy_path(name),
                 "format": "arrow-ipc",
                 "bytes": len(copy),
@@ -70,9 +70,9 @@ def typed_copies(root: Path = ROOT) -> dict[str, bytes | None]:
             out[name] = None
             continue
         on_disk = folder / copy_path(name)
-        if on_disk.is_file() and on_disk.read_bytes() != fresh:
+        kept = on_disk.read_bytes() if on_disk.is_file() else fresh
+        if kept != fresh:
             try:
-                kept = on_disk.read_bytes()
                 same = (
                     ipc.open_file(pa.py_buffer(kept))
                     .read_all()

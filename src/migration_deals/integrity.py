@@ -75,16 +75,22 @@ def check(pkg: Package, name: str, data: bytes | None = None, copies: bool = Tru
 def _check_copy(pkg: Package, name: str) -> list[Finding]:
     """Findings for a resource's typed Arrow copy that is missing or differs from its stamp (none stamped:
     none). The copy is hashed, never parsed."""
-    from .files import Refused, read_inside
-    from .released import copy_path
+    return read_copy(pkg, name)[1]
 
-    stamp = pkg.resource(name).get("arrow")
+
+def read_copy(pkg: Package, name: str) -> tuple[bytes | None, list[Finding]]:
+    """The bytes of a resource's typed copy if they match its stamp, else None and the finding that says
+    why (no finding when no copy is stamped)."""
+    from .files import Refused, read_inside
+    from .released import STAMP, copy_path
+
+    stamp = pkg.resource(name).get(STAMP)
     if stamp is None:
-        return []
+        return None, []
     display = str(Path(pkg.display_base) / copy_path(name))
 
-    def finding(rule: str, message: str) -> list[Finding]:
-        return [Finding(display, None, None, rule, message, resource=name)]
+    def finding(rule: str, message: str) -> tuple[None, list[Finding]]:
+        return None, [Finding(display, None, None, rule, message, resource=name)]
 
     if not isinstance(stamp, dict) or stamp.get("path") != copy_path(name):
         return finding("descriptor-error", f"the typed copy's stamp must be an object with path {copy_path(name)!r}")
@@ -98,7 +104,7 @@ def _check_copy(pkg: Package, name: str) -> list[Finding]:
             "the typed copy differs from the size or sha256 hash stamped in the descriptor: it was changed "
             "after release (`migration-deals build` writes it again from the CSV file)",
         )
-    return []
+    return data, []
 
 
 def verify(path: str | Path | None = None, limits: Limits | None = None) -> Report:

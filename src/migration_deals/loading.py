@@ -141,7 +141,7 @@ class Dataset:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(to_csv(frame, schema), encoding="utf-8", newline="")
         written = dict(self.package.descriptor)
-        written["resources"] = [{k: v for k, v in r.items() if k != "arrow"} for r in written["resources"]]
+        written["resources"] = [{k: v for k, v in r.items() if k != released.STAMP} for r in written["resources"]]
         descriptor = out / "datapackage.json"
         descriptor.write_text(json.dumps(written, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return descriptor

@@ -19,7 +19,6 @@ import pandas as pd
 
 from .columns import BLOCK, FALSE_VALUES, TRUE_VALUES
 from .dates import DATE_UNIT, bounds_of_arrow, with_bounds
-from .files import Refused, read_inside
 from .schema import Schema, enum_index
 
 if TYPE_CHECKING:
@@ -29,6 +28,8 @@ if TYPE_CHECKING:
 
 COPY_FOLDER = "arrow"
 """Folder of the typed Arrow copies, inside the package folder."""
+STAMP = "arrow"
+"""The resource property of the descriptor that stamps a resource's typed copy (path, format, bytes, hash)."""
 FORMAT = "1"
 """Layout of a typed copy; a library that lays frames out differently bumps it, and older copies are unused."""
 _META_FORMAT, _META_CSV = b"migration-deals:format", b"migration-deals:csv"
@@ -56,7 +57,7 @@ def _read_typed(data: bytes, schema: Schema) -> tuple[pd.DataFrame, Any]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    kinds = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}
+    kinds = _arrow_kinds()
     types = {f.name: pa.string() if f.enum is not None else kinds.get(f.type, pa.string()) for f in schema.fields}
     header = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
     if header.split(",") != schema.names:  # a released file is in schema order; anything else: the row reader
@@ -88,6 +89,13 @@ def _read_typed(data: bytes, schema: Schema) -> tuple[pd.DataFrame, Any]:
         elif f.type == "date":
             frame[f.name] = pd.to_datetime(frame[f.name], format="%Y-%m-%d").astype(DATE_UNIT)
     return frame, table
+
+
+def _arrow_kinds() -> dict[str, Any]:
+    """The Arrow type of each Table Schema type that is not text (a date is read as text, then parsed)."""
+    import pyarrow as pa
+
+    return {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}
 
 
 def _masks() -> dict[Any, Any]:
@@ -125,7 +133,7 @@ def arrow_schema(schema: Schema) -> pa.Schema:
     """The Arrow columns and types of the frame `load` gives for a resource (what a typed copy must hold)."""
     import pyarrow as pa
 
-    kinds = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.timestamp("s")}
+    kinds = _arrow_kinds() | {"date": pa.timestamp("s")}  # a date column holds days (the CSV holds their text)
     out = []
     for f in schema.fields:
         if f.enum is not None:
@@ -166,18 +174,10 @@ def write_copy(frame: pd.DataFrame, schema: Schema, csv_digest: str) -> bytes:
 
 def read_copy(pkg: Package, name: str, csv_digest: str) -> pd.DataFrame | None:
     """A resource's frame from its typed copy, or None when there is none to trust (then read the CSV)."""
-    stamp = pkg.resource(name).get("arrow")
-    if not isinstance(stamp, dict) or stamp.get("path") != copy_path(name):
-        return None
-    try:
-        data = read_inside(pkg.base / copy_path(name), pkg.base, pkg.limits.file_bytes)
-    except Refused:
-        return None
-    from .integrity import digest
+    from .integrity import read_copy as copy_bytes
 
-    if stamp.get("bytes") != len(data) or stamp.get("hash") != digest(data):
-        return None
-    return decode_copy(data, pkg.schema(name), csv_digest)
+    data, _ = copy_bytes(pkg, name)
+    return None if data is None else decode_copy(data, pkg.schema(name), csv_digest)
 
 
 def decode_copy(data: bytes, schema: Schema, csv_digest: str) -> pd.DataFrame | None:
