@@ -87,12 +87,14 @@ def read_inside(path: Path, base: Path, limit: int) -> bytes:
         # one read of the size the file states (one copy in memory), then on in chunks if it has grown
         first = fh.read(min(info.st_size, limit) + 1)
         chunks, size = [first], len(first)
+        step = 1  # the next read only confirms the end: a one-byte buffer, not a large one
         while first and size <= limit:
-            chunk = fh.read(min(1 << 20, limit + 1 - size))
+            chunk = fh.read(min(step, limit + 1 - size))
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
+            step = 1 << 20
     if size > limit:  # the file grew while it was read
         raise Refused("file-too-large", f"the file has more than the limit of {limit:,} bytes")
     return b"".join(chunks)
