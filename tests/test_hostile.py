@@ -558,3 +558,25 @@ def test_fuzz_the_csv_bytes(tmp_path_factory, resource, junk, at):
     assert isinstance(loaded, md.Dataset | md.DataPackageError), loaded
     if isinstance(loaded, md.Dataset):
         assert report.ok
+
+
+@pytest.mark.parametrize("stated", [0, 10, 1 << 20])
+def test_a_file_that_grows_while_read_is_read_whole_or_refused(tmp_path, monkeypatch, stated):
+    """A file larger than the size it states when opened (it grew) is still read to its end, within the
+    limit; past the limit it is refused, never cut short."""
+    from migration_deals import files
+
+    path = tmp_path / "grown.csv"
+    data = os.urandom(3 << 20)
+    path.write_bytes(data)
+    real_fstat = os.fstat
+
+    def smaller(fd):
+        result = real_fstat(fd)
+        return os.stat_result((*result[:6], min(stated, result.st_size), *result[7:]))
+
+    monkeypatch.setattr(files.os, "fstat", smaller)
+    assert files.read_inside(path, tmp_path, 4 << 20) == data
+    with pytest.raises(files.Refused) as refused:
+        files.read_inside(path, tmp_path, 2 << 20)
+    assert refused.value.rule == "file-too-large"
