@@ -25,64 +25,48 @@ def _dump(obj: object) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
 
 
-def descriptor_text(root: Path = ROOT, copies: dict[str, bytes | None] | None = None) -> str:
-    """datapackage.json with every resource's schema copied from schemas/ and its hash and size stamped,
-    and the size and hash of its typed copy (`copies`, as `typed_copies` makes them; None: none)."""
+def package_files(root: Path = ROOT) -> tuple[str, dict[str, bytes | None]]:
+    """datapackage.json, with every resource's schema copied from schemas/, its hash and size stamped and
+    its typed copy's size and hash stamped, and each resource's typed copy: one read of each file."""
     path = root / "datapackage" / "datapackage.json"
     descriptor = json.loads(path.read_text(encoding="utf-8"))
-    copies = typed_copies(root) if copies is None else copies
+    copies: dict[str, bytes | None] = {}
     for resource in descriptor["resources"]:
-        resource["schema"] = json.loads((root / "schemas" / f"{resource['name']}.json").read_text(encoding="utf-8"))
+        name = resource["name"]
+        resource["schema"] = json.loads((root / "schemas" / f"{name}.json").read_text(encoding="utf-8"))
         data = (path.parent / resource["path"]).read_bytes()
         resource["bytes"], resource["hash"] = len(data), digest(data)
         resource.pop(STAMP, None)
-        copy = copies.get(resource["name"])
+        copy = copies[name] = _typed_copy(Schema.from_descriptor(name, resource["schema"]), data, path.parent)
         if copy is not None:
-            name = resource["name"]
-            resource[STAMP] = {
-                "path": copy_path(name),
-                "format": "arrow-ipc",
-                "bytes": len(copy),
-                "hash": digest(copy),
-            }
-    return _dump(descriptor)
+            resource[STAMP] = {"path": copy_path(name), "format": "arrow-ipc", "bytes": len(copy), "hash": digest(copy)}
+    return _dump(descriptor), copies
 
 
-def typed_copies(root: Path = ROOT) -> dict[str, bytes | None]:
-    """Each resource's typed Arrow copy, made from its CSV file as a release reads it (None where the file
+def _typed_copy(schema: Schema, data: bytes, folder: Path) -> bytes | None:
+    """A resource's typed Arrow copy, made from its CSV bytes as a release reads them (None where the file
     cannot be read as its schema's types: that resource then has no copy). Where the copy on disk holds the
     same table (an Arrow library of another version may lay out the bytes differently), it is kept as is."""
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
-    folder = root / "datapackage"
-    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    out: dict[str, bytes | None] = {}
-    for resource in descriptor["resources"]:
-        name = resource["name"]
-        schema = Schema.from_descriptor(
-            name, json.loads((root / "schemas" / f"{name}.json").read_text(encoding="utf-8"))
+    try:
+        fresh = write_copy(read_csv(data, schema), schema, digest(data))
+    except Exception:  # noqa: BLE001 (a file that does not read as its types gets no copy; validate says why)
+        return None
+    on_disk = folder / copy_path(schema.resource)
+    kept = on_disk.read_bytes() if on_disk.is_file() else fresh
+    if kept == fresh:
+        return fresh
+    try:
+        same = (
+            ipc.open_file(pa.py_buffer(kept))
+            .read_all()
+            .equals(ipc.open_file(pa.py_buffer(fresh)).read_all(), check_metadata=True)
         )
-        data = (folder / resource["path"]).read_bytes()
-        try:
-            fresh = write_copy(read_csv(data, schema), schema, digest(data))
-        except Exception:  # noqa: BLE001 (a file that does not read as its types gets no copy; validate says why)
-            out[name] = None
-            continue
-        on_disk = folder / copy_path(name)
-        kept = on_disk.read_bytes() if on_disk.is_file() else fresh
-        if kept != fresh:
-            try:
-                same = (
-                    ipc.open_file(pa.py_buffer(kept))
-                    .read_all()
-                    .equals(ipc.open_file(pa.py_buffer(fresh)).read_all(), check_metadata=True)
-                )
-            except pa.ArrowException:
-                same = False
-            fresh = kept if same else fresh
-        out[name] = fresh
-    return out
+    except pa.ArrowException:
+        same = False
+    return kept if same else fresh
 
 
 def codebook_text(root: Path = ROOT) -> str:
@@ -208,8 +192,8 @@ def codebook_text(root: Path = ROOT) -> str:
 
 def build(check: bool = False, root: Path = ROOT) -> list[Path]:
     """Write (or with `check`, only compare) the derived files; return those that were stale."""
-    copies = typed_copies(root)
-    targets = {root / "datapackage" / "datapackage.json": descriptor_text(root, copies)}
+    descriptor, copies = package_files(root)
+    targets = {root / "datapackage" / "datapackage.json": descriptor}
     targets[root / "docs" / "codebook.md"] = codebook_text(root)
     citation = root / "CITATION.cff"
     if citation.exists():

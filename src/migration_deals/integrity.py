@@ -75,10 +75,10 @@ def check(pkg: Package, name: str, data: bytes | None = None, copies: bool = Tru
 def _check_copy(pkg: Package, name: str) -> list[Finding]:
     """Findings for a resource's typed Arrow copy that is missing or differs from its stamp (none stamped:
     none). The copy is hashed, never parsed."""
-    return read_copy(pkg, name)[1]
+    return copy_bytes(pkg, name)[1]
 
 
-def read_copy(pkg: Package, name: str) -> tuple[bytes | None, list[Finding]]:
+def copy_bytes(pkg: Package, name: str) -> tuple[bytes | None, list[Finding]]:
     """The bytes of a resource's typed copy if they match its stamp, else None and the finding that says
     why (no finding when no copy is stamped)."""
     from .files import Refused, read_inside

@@ -174,7 +174,7 @@ def write_copy(frame: pd.DataFrame, schema: Schema, csv_digest: str) -> bytes:
 
 def read_copy(pkg: Package, name: str, csv_digest: str) -> pd.DataFrame | None:
     """A resource's frame from its typed copy, or None when there is none to trust (then read the CSV)."""
-    from .integrity import read_copy as copy_bytes
+    from .integrity import copy_bytes
 
     data, _ = copy_bytes(pkg, name)
     return None if data is None else decode_copy(data, pkg.schema(name), csv_digest)
