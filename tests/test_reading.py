@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import migration_deals as md
 from migration_deals import columns
@@ -18,7 +21,7 @@ def test_block_by_block_reads_the_same_cells_and_lines(monkeypatch, name):
     data = (md.bundled_path().parent / f"{name}.csv").read_bytes()
     one, found = columns.read_raw(data, name, name)
     assert one is not None and not found
-    monkeypatch.setattr(columns, "BLOCK", 4096)  # many blocks, parsed on Arrow's threads, their dictionaries merged
+    monkeypatch.setattr(columns, "BLOCK", 4096)  # many blocks parsed on Arrow's threads, each column encoded on one
     many, found = columns.read_raw(data, name, name)
     assert many is not None and not found
     assert many.header == one.header
@@ -69,3 +72,20 @@ def test_invalid_utf8_in_a_quoted_header_is_an_encoding_error():
     raw, found = columns.read_raw(b'"id","n\xffm"\na,b\n', "t.csv", "t")
     assert raw is None
     assert [(f.rule, f.line) for f in found] == [("encoding-error", 1)]
+
+
+_TEXTS = st.lists(st.text(alphabet="ab-é\x00", max_size=3), unique=True, max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=_TEXTS, among=_TEXTS, shared=st.integers(0, 30), shuffle=st.randoms())
+def test_positions_agree_with_a_dictionary_in_any_order(values, among, shared, shuffle):
+    among = list(dict.fromkeys(values[:shared] + among))  # some values in the same places, some elsewhere
+    if shuffle.random() < 0.3:
+        shuffle.shuffle(among)
+    expected = [{v: i for i, v in enumerate(among)}.get(v, -1) for v in values]
+    for aligned in (1, 1_000):  # matched place by place first, or hashed at once
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(columns, "_ALIGNED", aligned)
+            found = columns.positions(pd.Index(values, dtype="str"), pd.Index(among, dtype="str"))
+        assert found.tolist() == expected

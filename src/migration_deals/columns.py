@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import math
+import os
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -45,8 +46,8 @@ class RawTable:
         """Number of cells in each data row as written (pandas pads short rows, so we count)."""
 
 
-BLOCK = 1 << 24
-"""Bytes Arrow parses as one block; a smaller file is read on the calling thread."""
+BLOCK = 1 << 22
+"""Bytes Arrow parses as one block; a smaller file is read, and its columns encoded, on the calling thread."""
 
 
 def read_bytes(pkg: Package, name: str) -> tuple[bytes | None, list[Finding]]:
@@ -209,13 +210,18 @@ def _quoted_line_break(data: bytes, quotes: int) -> bool:
 
 def _read_columnar(data: bytes, line_breaks_in_cells: bool = True) -> tuple[list[str], pd.DataFrame, int, int] | None:
     """The header, the body as categoricals, the number of records and the longest cell in bytes, read once by
-    Arrow's CSV reader into dictionary-encoded columns (no Python string per cell), every cell as text.
+    Arrow's CSV reader (no Python string per cell), every cell as text.
+
+    Cells are parsed as plain text, and each column is then encoded against one dictionary of its distinct
+    values: the columns of a large file on threads of their own (Arrow's hashing lets go of the interpreter).
+    Encoding while parsing would build a dictionary per block and merge them, hashing each value twice.
 
     None when the file is irregular: a row whose cell count differs from the header's, a blank line, a single
     column (where a blank line would read as a cell). The tolerant row reader then reads it, and reports each
     irregular row at its line.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     width = _header_width(data)
@@ -246,36 +252,52 @@ def _read_columnar(data: bytes, line_breaks_in_cells: bool = True) -> tuple[list
             header = text.rstrip("\n").split(",")
         width = len(header)
         names = [f"c{i}" for i in range(width)]
+        large = len(data) > BLOCK
         table = pacsv.read_csv(
             pa.py_buffer(data),
             # a file within one block is parsed by one thread: starting Arrow's pool would cost more
-            read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=1, block_size=BLOCK, use_threads=len(data) > BLOCK
-            ),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK, use_threads=large),
             parse_options=options,
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
+                column_types=dict.fromkeys(names, pa.string()),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
         if width < 2 or table.num_columns != width or not table.num_rows:
             return None
-        # each block has its own dictionary: one per column, each value one that a cell holds
-        table = table.unify_dictionaries()
+        columns = _encoded(table.columns, threads=large)
     except errors:
         return None
-    import pyarrow.compute as pc
-
     body: dict[int, pd.Categorical] = {}
     longest = 0
-    for i, column in enumerate(table.columns):
-        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in column.chunks]).astype(np.int32)
-        dictionary = column.chunk(0).dictionary
+    for i, (codes, dictionary) in enumerate(columns):
         body[i] = pd.Categorical.from_codes(codes, dtype=_text_dtype(dictionary), validate=False)
         if len(dictionary):
             longest = max(longest, pc.max(pc.binary_length(dictionary)).as_py())
     return header, pd.DataFrame(body), table.num_rows + 1, longest
+
+
+def _encoded(columns: list[Any], threads: bool) -> list[tuple[np.ndarray, Any]]:
+    """Each text column as codes into its distinct values (in order of first appearance)."""
+    import pyarrow.compute as pc
+
+    def encode(column: Any) -> tuple[np.ndarray, Any]:
+        encoded = pc.dictionary_encode(column)
+        chunks = encoded.chunks
+        dictionary = chunks[-1].dictionary  # Arrow gives every chunk the column's whole dictionary
+        if any(len(c.dictionary) != len(dictionary) for c in chunks):  # pragma: no cover (a defensive merge)
+            encoded = encoded.unify_dictionaries()
+            chunks, dictionary = encoded.chunks, encoded.chunk(0).dictionary
+        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks]).astype(np.int32)
+        return codes, dictionary
+
+    if not threads or len(columns) < 2:
+        return [encode(c) for c in columns]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(len(columns), os.cpu_count() or 1)) as pool:
+        return list(pool.map(encode, columns))
 
 
 def _text_dtype(dictionary: Any) -> pd.CategoricalDtype:
@@ -427,8 +449,13 @@ def codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 
 def positions(values: pd.Index, among: pd.Index) -> np.ndarray:
-    """Where each of `values` stands in `among` (distinct texts), -1 where it is absent: one hashed lookup in
-    Arrow compute, no Python string per value."""
+    """Where each of `values` stands in `among` (each holds distinct texts), -1 where it is absent: hashed
+    lookups in Arrow compute, no Python string per value.
+
+    Two key columns kept in the same order (`fmt` sorts every file by its key, so a resource's ids and the
+    ids its citations name come in one order) are matched value by value first, and only the values that
+    differ are hashed: a value equal to the one at its own place cannot stand anywhere else in `among`.
+    """
     import pyarrow.compute as pc
 
     from .patterns import _arrow_text
@@ -437,11 +464,43 @@ def positions(values: pd.Index, among: pd.Index) -> np.ndarray:
         return np.zeros(0, dtype=np.intp)
     if not len(among):
         return np.full(len(values), -1, dtype=np.intp)
+    left, right = _arrow_text(values), _arrow_text(among)
+    both = min(len(left), len(right))
+    if both < _ALIGNED:
+        return _hashed_positions(left, right)
+    same = pc.equal(left.slice(0, both), right.slice(0, both)).fill_null(False)
+    same = same.to_numpy(zero_copy_only=False).astype(bool)
+    if same.sum() * 2 < both:  # mostly in another order: matching the rest alone would save little
+        return _hashed_positions(left, right)
+    out = np.full(len(left), -1, dtype=np.intp)
+    out[: len(same)][same] = np.flatnonzero(same)
+    differ = np.flatnonzero(~same)
+    rest_left = np.concatenate([differ, np.arange(both, len(left))])
+    rest_right = np.concatenate([differ, np.arange(both, len(right))])
+    if len(rest_left) and len(rest_right):
+        found = _hashed_positions(left.take(rest_left), right.take(rest_right))
+        hit = found >= 0
+        out[rest_left[hit]] = rest_right[found[hit]]
+    return out
+
+
+_ALIGNED = 1_000
+"""Fewest values on each side worth matching place by place before hashing."""
+
+
+def _hashed_positions(values: Any, among: Any) -> np.ndarray:
+    """`positions` of two Arrow text arrays by one hashed lookup; the smaller side is the one hashed."""
+    import pyarrow.compute as pc
+
+    if not len(values):
+        return np.zeros(0, dtype=np.intp)
+    if not len(among):
+        return np.full(len(values), -1, dtype=np.intp)
     if len(among) <= len(values):
-        found = pc.index_in(_arrow_text(values), value_set=_arrow_text(among))
+        found = pc.index_in(values, value_set=among)
         return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
     # hashing the smaller side is what costs: look the larger side up in it and turn the answer round
-    back = pc.index_in(_arrow_text(among), value_set=_arrow_text(values)).fill_null(-1)
+    back = pc.index_in(among, value_set=values).fill_null(-1)
     back = back.to_numpy(zero_copy_only=False).astype(np.intp)
     out = np.full(len(values), -1, dtype=np.intp)
     hit = back >= 0

@@ -33,7 +33,11 @@ def citations(ctx: Context) -> list[Finding]:
         t = ctx.tables[name]
         key = t.schema.primary_key[0]
         id_codes, id_values = _codes(t.text[key])
-        row_at = positions(id_values, row_values)[id_codes] if len(id_codes) else id_codes  # codes of row_id
+        # the ids looked up among the row_ids cited for this resource only: codes of row_id, or -1
+        named_here = np.flatnonzero(np.bincount(row_codes[here], minlength=len(row_values)) > 0)
+        at = positions(id_values, row_values[named_here])
+        at = np.where(at >= 0, named_here[np.maximum(at, 0)], -1) if len(named_here) else np.full(len(at), -1)
+        row_at = at[id_codes] if len(id_codes) else id_codes
         named = np.zeros(len(row_values), dtype=bool)
         named[row_at[row_at >= 0]] = True
         ok_row |= here & (named[row_codes] if len(row_codes) else False)
