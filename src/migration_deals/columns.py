@@ -11,7 +11,6 @@ import codecs
 import csv
 import io
 import math
-import os
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from .dates import DATE_UNIT, bounds
 from .files import Limits, Refused
 from .report import Finding
 from .schema import Field, Schema, enum_dtype, enum_index
+from .threads import map_in_order
 
 if TYPE_CHECKING:
     from .package import Package
@@ -88,7 +88,7 @@ def read_raw(
             return _not_utf8(data, fail)
         if blank:
             return fail("blank-header", "the file is empty: it needs at least a header row", 1)
-    quotes = data.count(b'"')
+    quotes = _count(data, 34)  # '"'
     open_quote = _unterminated_quote(data, quotes)
     if open_quote is not None:
         return fail(
@@ -139,6 +139,13 @@ def read_raw(
     if big:
         return None, findings + big
     return RawTable(body, header, lines, cells), findings
+
+
+def _count(data: bytes, byte: int) -> int:
+    """How many times a byte occurs: numpy compares a large file's bytes at twice the speed of bytes.count."""
+    if len(data) < 1 << 16:
+        return data.count(bytes([byte]))
+    return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == byte))
 
 
 def _not_utf8(data: bytes, fail: Callable[..., Any]) -> Any:
@@ -292,12 +299,7 @@ def _encoded(columns: list[Any], threads: bool) -> list[tuple[np.ndarray, Any]]:
         codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks]).astype(np.int32)
         return codes, dictionary
 
-    if not threads or len(columns) < 2:
-        return [encode(c) for c in columns]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(min(len(columns), os.cpu_count() or 1)) as pool:
-        return list(pool.map(encode, columns))
+    return map_in_order(encode, columns, parallel=threads)
 
 
 def _text_dtype(dictionary: Any) -> pd.CategoricalDtype:

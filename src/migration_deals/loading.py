@@ -19,6 +19,7 @@ from .files import Limits
 from .package import Package, bundled_path, open_or_report
 from .report import DataPackageError, Report
 from .schema import Schema
+from .threads import map_in_order
 from .validation import _as_of, check_integrity, check_tables, read_all
 
 if TYPE_CHECKING:
@@ -206,6 +207,7 @@ def load(path: str | Path | None = None, verify: bool = True, limits: Limits | N
     unless ``verify=False``. `limits` bounds what is read (see SECURITY.md).
     """
     from . import rules
+    from .checks import PARALLEL_ROWS
 
     report = Report()
     pkg = open_or_report(path, report, limits)
@@ -229,5 +231,9 @@ def load(path: str | Path | None = None, verify: bool = True, limits: Limits | N
     report.extend(rules.check(tables, as_of, ctx))
     if report.errors:
         raise DataPackageError(report)
+    # each typed column is made once (a few at a time in a large package), then the frames are put together
+    cells = [(t, f.name) for t in tables.values() for f in t.schema.fields]
+    rows = sum(len(t.lines) for t in tables.values())
+    map_in_order(lambda cell: cell[0].typed[cell[1]], cells, parallel=rows >= PARALLEL_ROWS)
     frames = {name: with_bounds(t.typed, t.schema, _known_bounds(ctx, name)) for name, t in tables.items()}
     return Dataset(frames, pkg)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -13,6 +12,7 @@ from .files import Limits
 from .package import Package, open_or_report
 from .report import Finding, Report
 from .tableschema import CheckedTable, check_foreign_keys, check_table
+from .threads import map_in_order
 
 
 def read_all(pkg: Package, report: Report) -> dict[str, bytes]:
@@ -35,16 +35,15 @@ def check_integrity(pkg: Package, files: dict[str, bytes], report: Report, copie
 
 
 PARALLEL_BYTES = 8 << 20
-"""Bytes of CSV from which the resources are read and checked two at a time, on threads of their own."""
+"""Bytes of CSV from which the resources are read and checked a few at a time, on threads of their own."""
 
 
 def check_tables(pkg: Package, files: dict[str, bytes], report: Report) -> dict[str, CheckedTable]:
     """Layer 1 for every resource; tables that could not be read at all are left out.
 
     Consumes `files`: each file's bytes are let go once its table is read, so a large package is never
-    held twice in memory. A large package's resources are checked two at a time, largest first (parsing,
-    hashing and matching are done by Arrow and numpy, which let go of the interpreter); the findings come
-    in resource order all the same."""
+    held twice in memory. A large package's resources are checked a few at a time, largest first (see
+    `threads`); the findings come in resource order all the same."""
     names = list(files)
 
     def one(name: str) -> tuple[CheckedTable | None, list[Finding]]:
@@ -57,14 +56,9 @@ def check_tables(pkg: Package, files: dict[str, bytes], report: Report) -> dict[
         table, more = check_table(raw, pkg.schema(name), display)
         return table, found + more
 
-    if sum(map(len, files.values())) < PARALLEL_BYTES or (os.cpu_count() or 1) < 2:
-        results = {name: one(name) for name in names}
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(2) as pool:
-            futures = {name: pool.submit(one, name) for name in sorted(names, key=lambda n: -len(files[n]))}
-            results = {name: futures[name].result() for name in names}
+    largest_first = sorted(names, key=lambda n: -len(files[n]))
+    parallel = sum(map(len, files.values())) >= PARALLEL_BYTES
+    results = dict(zip(largest_first, map_in_order(one, largest_first, parallel), strict=True))
     tables: dict[str, CheckedTable] = {}
     for name in names:
         table, found = results[name]

@@ -7,12 +7,12 @@ compared as intervals: a rule fires only when the order is wrong for every day t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import date
 
 from ..report import Finding
 from ..tableschema import CheckedTable
+from ..threads import map_in_order
 from . import alternatives, citations, codes, counts, dates, events, links, money, tables, text
 from .context import Context
 
@@ -58,12 +58,7 @@ def check(tables: dict[str, CheckedTable], as_of: date, ctx: Context | None = No
     Findings come in the order of `RULES`, however the rules were scheduled."""
     ctx = ctx if ctx is not None else Context(tables, as_of)
     rows = sum(len(t.lines) for t in tables.values())
-    if rows < PARALLEL_ROWS or (os.cpu_count() or 1) < 2:
-        return [f for rule in RULES for f in _run(rule, ctx)]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
-        found = list(pool.map(lambda rule: _run(rule, ctx), RULES))
+    found = map_in_order(lambda rule: _run(rule, ctx), RULES, parallel=rows >= PARALLEL_ROWS)
     return [f for part in found for f in part]
 
 

@@ -1,0 +1,79 @@
+"""A large package is read and checked a few pieces at a time: the findings and frames are those of one thread."""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from strategies import datasets, write_package
+from test_properties import MUTATIONS
+
+import migration_deals as md
+from migration_deals import checks, columns, threads, validation
+
+
+def _as_one_thread(patch: pytest.MonkeyPatch) -> None:
+    patch.setattr(validation, "PARALLEL_BYTES", 1 << 62)
+    patch.setattr(checks, "PARALLEL_ROWS", 1 << 62)
+    patch.setattr(columns, "BLOCK", 1 << 30)
+
+
+def _as_many_threads(patch: pytest.MonkeyPatch) -> None:
+    """Every threshold at its lowest, as if the generated package were a large one on a multi-core machine."""
+    patch.setattr(validation, "PARALLEL_BYTES", 0)
+    patch.setattr(checks, "PARALLEL_ROWS", 0)
+    patch.setattr(columns, "BLOCK", 1024)  # several blocks per file, each column encoded on a thread
+    patch.setattr(threads, "workers", lambda: 3)
+
+
+def test_map_in_order_keeps_the_order_of_the_items_and_raises_their_errors():
+    def slow_first(i: int) -> int:
+        time.sleep(0.02 if i == 0 else 0)
+        return i * 10
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(threads, "workers", lambda: 3)
+        assert threads.map_in_order(slow_first, range(6), parallel=True) == [0, 10, 20, 30, 40, 50]
+        with pytest.raises(ZeroDivisionError):
+            threads.map_in_order(lambda i: 1 // (i - 4), range(6), parallel=True)
+    assert threads.map_in_order(slow_first, [], parallel=True) == []
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: m.__name__[2:])
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables=datasets())
+def test_a_fault_is_reported_alike_on_one_thread_and_on_several(mutation, tables):
+    tables = copy.deepcopy(tables)
+    mutation(tables)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_package(Path(tmp), tables)
+        with pytest.MonkeyPatch.context() as patch:
+            _as_one_thread(patch)
+            one = md.validate(path)
+        with pytest.MonkeyPatch.context() as patch:
+            _as_many_threads(patch)
+            many = md.validate(path)
+    assert one.findings  # the mutation is a fault, so there is something to compare
+    assert many.findings == one.findings  # the same findings, in the same order
+    assert many.usable == one.usable
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables=datasets())
+def test_a_valid_package_loads_alike_on_one_thread_and_on_several(tables):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_package(Path(tmp), tables)
+        with pytest.MonkeyPatch.context() as patch:
+            _as_one_thread(patch)
+            one = md.load(path)
+        with pytest.MonkeyPatch.context() as patch:
+            _as_many_threads(patch)
+            many = md.load(path)
+    assert list(many) == list(one)
+    for name in one:
+        pd.testing.assert_frame_equal(many[name], one[name], check_exact=True)
