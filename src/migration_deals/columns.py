@@ -273,7 +273,9 @@ def _read_columnar(data: bytes, line_breaks_in_cells: bool = True) -> tuple[list
         )
         if width < 2 or table.num_columns != width or not table.num_rows:
             return None
-        columns = _encoded(table.columns, threads=large)
+        rows, text = table.num_rows, table.columns
+        del table
+        columns = _encoded(text, threads=large)
     except errors:
         return None
     body: dict[int, pd.Categorical] = {}
@@ -282,24 +284,28 @@ def _read_columnar(data: bytes, line_breaks_in_cells: bool = True) -> tuple[list
         body[i] = pd.Categorical.from_codes(codes, dtype=_text_dtype(dictionary), validate=False)
         if len(dictionary):
             longest = max(longest, pc.max(pc.binary_length(dictionary)).as_py())
-    return header, pd.DataFrame(body), table.num_rows + 1, longest
+    return header, pd.DataFrame(body), rows + 1, longest
 
 
 def _encoded(columns: list[Any], threads: bool) -> list[tuple[np.ndarray, Any]]:
-    """Each text column as codes into its distinct values (in order of first appearance)."""
+    """Each text column as codes into its distinct values (in order of first appearance). Consumes
+    `columns`: each column's text is let go as soon as it is encoded, so a large file's text and codes
+    are not all held at once."""
     import pyarrow.compute as pc
 
-    def encode(column: Any) -> tuple[np.ndarray, Any]:
+    def encode(i: int) -> tuple[np.ndarray, Any]:
+        column, columns[i] = columns[i], None
         encoded = pc.dictionary_encode(column)
+        del column
         chunks = encoded.chunks
         dictionary = chunks[-1].dictionary  # Arrow gives every chunk the column's whole dictionary
         if any(len(c.dictionary) != len(dictionary) for c in chunks):  # pragma: no cover (a defensive merge)
             encoded = encoded.unify_dictionaries()
             chunks, dictionary = encoded.chunks, encoded.chunk(0).dictionary
-        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks]).astype(np.int32)
-        return codes, dictionary
+        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
+        return codes.astype(np.int32, copy=False), dictionary
 
-    return map_in_order(encode, columns, parallel=threads)
+    return map_in_order(encode, range(len(columns)), parallel=threads)
 
 
 def _text_dtype(dictionary: Any) -> pd.CategoricalDtype:
