@@ -45,17 +45,40 @@ def _bad_arrow_text(text: Any) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    plain = pc.ascii_is_printable(text).to_numpy(zero_copy_only=False)
+    plain = pc.ascii_is_printable(text).fill_null(True).to_numpy(zero_copy_only=False)
+    first, last, filled = _end_bytes(text)
     bad = np.zeros(len(text), dtype=bool)
-    ends = pc.ends_with(text, " ")
-    for sign in (" ", "=", "+", "-", "@"):
-        ends = pc.or_(ends, pc.starts_with(text, sign))
-    bad[plain] = ends.to_numpy(zero_copy_only=False)[plain]
+    bad[plain] = (np.isin(first, _ASCII_STARTS) | (last == ord(" ")))[plain]
     rest = np.flatnonzero(~plain)
     if len(rest):
         found = pc.match_substring_regex(text.take(pa.array(rest)), _BAD_TEXT)
         bad[rest] = found.to_numpy(zero_copy_only=False).astype(bool)
-    return bad & pc.not_equal(text, "").to_numpy(zero_copy_only=False)
+    return bad & filled
+
+
+_ASCII_STARTS = np.frombuffer(b" =+-@", dtype=np.uint8)
+"""The first bytes that make a printable ASCII text bad: a space or a formula sign."""
+
+
+def _end_bytes(text: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first and last byte of each text of an Arrow string array, and which texts hold any byte (a
+    missing one holds none), read from its offsets and bytes without a pass over the strings."""
+    import pyarrow as pa
+
+    wide = pa.types.is_large_string(text.type) or pa.types.is_large_binary(text.type)
+    _, offsets, data = text.buffers()
+    at = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32)[text.offset : text.offset + len(text) + 1]
+    start, stop = at[:-1].astype(np.int64), at[1:].astype(np.int64)
+    filled = stop > start
+    if text.null_count:
+        filled &= text.is_valid().to_numpy(zero_copy_only=False)
+    first = np.zeros(len(text), dtype=np.uint8)
+    last = np.zeros(len(text), dtype=np.uint8)
+    if data is not None and filled.any():
+        raw = np.frombuffer(data, dtype=np.uint8)
+        first[filled] = raw[start[filled]]
+        last[filled] = raw[stop[filled] - 1]
+    return first, last, filled
 
 
 def clean_text(ctx: Context) -> list[Finding]:
