@@ -14,16 +14,18 @@ from strategies import datasets, write_package
 from test_properties import MUTATIONS
 
 import migration_deals as md
-from migration_deals import checks, columns, threads
+from migration_deals import checks, columns, threads, validation
 
 
 def _as_one_thread(patch: pytest.MonkeyPatch) -> None:
+    patch.setattr(validation, "PARALLEL_BYTES", 1 << 62)
     patch.setattr(checks, "PARALLEL_ROWS", 1 << 62)
     patch.setattr(columns, "BLOCK", 1 << 30)
 
 
 def _as_many_threads(patch: pytest.MonkeyPatch) -> None:
     """Every threshold at its lowest, as if the generated package were a large one on a multi-core machine."""
+    patch.setattr(validation, "PARALLEL_BYTES", 0)
     patch.setattr(checks, "PARALLEL_ROWS", 0)
     patch.setattr(columns, "BLOCK", 1024)  # several blocks per file, each column encoded on a thread
     patch.setattr(threads, "workers", lambda: 3)

@@ -12,6 +12,7 @@ from .files import Limits
 from .package import Package, open_or_report
 from .report import Finding, Report
 from .tableschema import CheckedTable, check_foreign_keys, check_table
+from .threads import map_in_order
 
 
 def read_all(pkg: Package, report: Report) -> dict[str, bytes]:
@@ -33,21 +34,34 @@ def check_integrity(pkg: Package, files: dict[str, bytes], report: Report, copie
             report.extend(integrity.check(pkg, name, data, copies))
 
 
+PARALLEL_BYTES = 8 << 20
+"""Bytes of CSV from which the resources are read and checked a few at a time, on threads of their own."""
+
+
 def check_tables(pkg: Package, files: dict[str, bytes], report: Report) -> dict[str, CheckedTable]:
     """Layer 1 for every resource; tables that could not be read at all are left out.
 
     Consumes `files`: each file's bytes are let go once its table is read, so a large package is never
-    held twice in memory."""
-    tables: dict[str, CheckedTable] = {}
-    for name in list(files):
+    held twice in memory. A large package's resources are checked a few at a time, largest first (see
+    `threads`); the findings come in resource order all the same."""
+    names = list(files)
+
+    def one(name: str) -> tuple[CheckedTable | None, list[Finding]]:
         data = files.pop(name)
         display = pkg.display(name)
         raw, found = read_raw(data, display, name, pkg.limits)
         del data
-        report.extend(found)
         if raw is None:
-            continue
-        table, found = check_table(raw, pkg.schema(name), display)
+            return None, found
+        table, more = check_table(raw, pkg.schema(name), display)
+        return table, found + more
+
+    largest_first = sorted(names, key=lambda n: -len(files[n]))
+    parallel = sum(map(len, files.values())) >= PARALLEL_BYTES
+    results = dict(zip(largest_first, map_in_order(one, largest_first, parallel), strict=True))
+    tables: dict[str, CheckedTable] = {}
+    for name in names:
+        table, found = results[name]
         report.extend(found)
         if table is not None:
             tables[name] = table
