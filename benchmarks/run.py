@@ -169,7 +169,7 @@ def main() -> None:
                 theirs, their_mem, _, their_cpu = process([str(BIN / "frictionless"), "validate", str(path)])
             rows.append((n, ours, mem, rc, cpu, theirs, their_mem, their_cpu))
             if n == 300_000 or (300_000 not in args.sizes and n == max(args.sizes)):
-                load, read = load_ratio(path, 3)
+                load, read = load_ratio(path, 5)
                 out[f"{n} copy: md.load() (s)"], out[f"{n} copy: pandas.read_csv (s)"] = load, read
     if args.json:
         for n, ours, mem, rc, cpu, theirs, their_mem, their_cpu in rows:
