@@ -44,20 +44,25 @@ def test_map_in_order_keeps_the_order_of_the_items_and_raises_their_errors():
     assert threads.map_in_order(slow_first, [], parallel=True) == []
 
 
+def _on_one_thread_and_on_several(tables: dict, run):
+    """`run` of the package written from `tables`, on one thread and with every threshold at its lowest."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_package(Path(tmp), tables)
+        results = []
+        for threading in (_as_one_thread, _as_many_threads):
+            with pytest.MonkeyPatch.context() as patch:
+                threading(patch)
+                results.append(run(path))
+    return results
+
+
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: m.__name__[2:])
 @settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=datasets())
 def test_a_fault_is_reported_alike_on_one_thread_and_on_several(mutation, tables):
     tables = copy.deepcopy(tables)
     mutation(tables)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = write_package(Path(tmp), tables)
-        with pytest.MonkeyPatch.context() as patch:
-            _as_one_thread(patch)
-            one = md.validate(path)
-        with pytest.MonkeyPatch.context() as patch:
-            _as_many_threads(patch)
-            many = md.validate(path)
+    one, many = _on_one_thread_and_on_several(tables, md.validate)
     assert one.findings  # the mutation is a fault, so there is something to compare
     assert many.findings == one.findings  # the same findings, in the same order
     assert many.usable == one.usable
@@ -66,14 +71,7 @@ def test_a_fault_is_reported_alike_on_one_thread_and_on_several(mutation, tables
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=datasets())
 def test_a_valid_package_loads_alike_on_one_thread_and_on_several(tables):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = write_package(Path(tmp), tables)
-        with pytest.MonkeyPatch.context() as patch:
-            _as_one_thread(patch)
-            one = md.load(path)
-        with pytest.MonkeyPatch.context() as patch:
-            _as_many_threads(patch)
-            many = md.load(path)
+    one, many = _on_one_thread_and_on_several(tables, md.load)
     assert list(many) == list(one)
     for name in one:
         pd.testing.assert_frame_equal(many[name], one[name], check_exact=True)
