@@ -295,15 +295,10 @@ def _encoded(columns: list[Any], threads: bool) -> list[tuple[np.ndarray, Any]]:
 
     def encode(i: int) -> tuple[np.ndarray, Any]:
         column, columns[i] = columns[i], None
-        encoded = pc.dictionary_encode(column)
+        whole = column.combine_chunks()  # one array, so one dictionary (as fast as encoding the blocks)
         del column
-        chunks = encoded.chunks
-        dictionary = chunks[-1].dictionary  # Arrow gives every chunk the column's whole dictionary
-        if any(len(c.dictionary) != len(dictionary) for c in chunks):  # pragma: no cover (a defensive merge)
-            encoded = encoded.unify_dictionaries()
-            chunks, dictionary = encoded.chunks, encoded.chunk(0).dictionary
-        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
-        return codes.astype(np.int32, copy=False), dictionary
+        encoded = pc.dictionary_encode(whole)
+        return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False), encoded.dictionary
 
     return map_in_order(encode, range(len(columns)), parallel=threads)
 

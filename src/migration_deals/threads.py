@@ -15,7 +15,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_WORKERS = 4
-"""Most threads one piece of work is spread over (more gain nothing on the checks' short kernels)."""
+"""Most threads one piece of work is spread over (it comes as a few dozen short tasks)."""
 
 
 def workers() -> int:
