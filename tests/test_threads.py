@@ -44,6 +44,14 @@ def test_map_in_order_keeps_the_order_of_the_items_and_raises_their_errors():
     assert threads.map_in_order(slow_first, [], parallel=True) == []
 
 
+def test_workers_count_the_cores_this_process_may_use(monkeypatch):
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 64)
+    assert threads.workers() == 1  # a container allowed one core of a large machine: no threads
+    monkeypatch.delattr(threads.os, "sched_getaffinity")
+    assert threads.workers() == threads.MAX_WORKERS  # no affinity here: the machine's cores, at most four
+
+
 def _on_one_thread_and_on_several(tables: dict, run):
     """`run` of the package written from `tables`, on one thread and with every threshold at its lowest."""
     with tempfile.TemporaryDirectory() as tmp:

@@ -19,8 +19,13 @@ MAX_WORKERS = 4
 
 
 def workers() -> int:
-    """Threads worth starting on this machine."""
-    return min(MAX_WORKERS, os.cpu_count() or 1)
+    """Threads worth starting: one per core this process may run on (a container may allow fewer than the
+    machine has), at most `MAX_WORKERS`."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # no affinity on this system: every core counts
+        cores = os.cpu_count() or 1
+    return min(MAX_WORKERS, cores)
 
 
 def map_in_order(func: Callable[[T], R], items: Iterable[T], parallel: bool) -> list[R]:
