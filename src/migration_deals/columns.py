@@ -463,13 +463,9 @@ def positions(values: pd.Index, among: pd.Index) -> np.ndarray:
 
     from .patterns import _arrow_text
 
-    if not len(values):
-        return np.zeros(0, dtype=np.intp)
-    if not len(among):
-        return np.full(len(values), -1, dtype=np.intp)
     left, right = _arrow_text(values), _arrow_text(among)
     both = min(len(left), len(right))
-    if both < _ALIGNED:
+    if both < _ALIGNED:  # few values (or none) on one side: one hashed lookup costs next to nothing
         return _hashed_positions(left, right)
     same = pc.equal(left.slice(0, both), right.slice(0, both)).fill_null(False)
     same = same.to_numpy(zero_copy_only=False).astype(bool)
