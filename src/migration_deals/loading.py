@@ -207,7 +207,7 @@ def load(path: str | Path | None = None, verify: bool = True, limits: Limits | N
     unless ``verify=False``. `limits` bounds what is read (see SECURITY.md).
     """
     from . import rules
-    from .checks import PARALLEL_ROWS
+    from .checks import many_rows
 
     report = Report()
     pkg = open_or_report(path, report, limits)
@@ -233,7 +233,6 @@ def load(path: str | Path | None = None, verify: bool = True, limits: Limits | N
         raise DataPackageError(report)
     # each typed column is made once (a few at a time in a large package), then the frames are put together
     cells = [(t, f.name) for t in tables.values() for f in t.schema.fields]
-    rows = sum(len(t.lines) for t in tables.values())
-    map_in_order(lambda cell: cell[0].typed[cell[1]], cells, parallel=rows >= PARALLEL_ROWS)
+    map_in_order(lambda cell: cell[0].typed[cell[1]], cells, parallel=many_rows(tables))
     frames = {name: with_bounds(t.typed, t.schema, _known_bounds(ctx, name)) for name, t in tables.items()}
     return Dataset(frames, pkg)

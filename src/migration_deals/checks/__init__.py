@@ -57,9 +57,13 @@ def check(tables: dict[str, CheckedTable], as_of: date, ctx: Context | None = No
     the rules derived (the date bounds), so that `load` builds its frames without parsing dates again.
     Findings come in the order of `RULES`, however the rules were scheduled."""
     ctx = ctx if ctx is not None else Context(tables, as_of)
-    rows = sum(len(t.lines) for t in tables.values())
-    found = map_in_order(lambda rule: _run(rule, ctx), RULES, parallel=rows >= PARALLEL_ROWS)
+    found = map_in_order(lambda rule: _run(rule, ctx), RULES, parallel=many_rows(tables))
     return [f for part in found for f in part]
+
+
+def many_rows(tables: dict[str, CheckedTable]) -> bool:
+    """Whether the tables hold enough rows (`PARALLEL_ROWS`) for work on them to be spread over threads."""
+    return sum(len(t.lines) for t in tables.values()) >= PARALLEL_ROWS
 
 
 def _run(rule: Callable[[Context], list[Finding]], ctx: Context) -> list[Finding]:
