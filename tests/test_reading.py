@@ -89,3 +89,22 @@ def test_positions_agree_with_a_dictionary_in_any_order(values, among, shared, s
             patch.setattr(columns, "_ALIGNED", aligned)
             found = columns.positions(pd.Index(values, dtype="str"), pd.Index(among, dtype="str"))
         assert found.tolist() == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.lists(st.sampled_from([b'"', b"\n", b",", b"a", b'""']), max_size=60).map(b"".join))
+def test_quotes_read_alike_one_by_one_and_all_at_once(data):
+    few = columns._quotes(data)
+    assert few == [i for i, b in enumerate(data) if b == 34]  # fewer than the threshold: every offset, in order
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(columns, "_FEW_QUOTES", 1)  # more quotes than the threshold: counted at once
+        many = columns._quotes(data)
+    assert many == (len(few) if len(few) > 1 else few)
+    assert columns._unterminated_quote(data, many) == columns._unterminated_quote(data, few)
+    if len(few) % 2:  # an unclosed quote is reported before line breaks are looked for
+        return
+    assert columns._quoted_line_break(data, many) == columns._quoted_line_break(data, few)
+    # the reference: a line break with an odd number of quotes before it lies inside a quoted cell
+    assert columns._quoted_line_break(data, few) == any(
+        b == 10 and data[:i].count(b'"') % 2 for i, b in enumerate(data)
+    )
