@@ -15,6 +15,8 @@ from test_properties import MUTATIONS
 
 import migration_deals as md
 from migration_deals import checks, columns, threads, validation
+from migration_deals.package import open_package
+from migration_deals.report import Report
 
 
 def _as_one_thread(patch: pytest.MonkeyPatch) -> None:
@@ -83,3 +85,22 @@ def test_a_valid_package_loads_alike_on_one_thread_and_on_several(tables):
     assert list(many) == list(one)
     for name in one:
         pd.testing.assert_frame_equal(many[name], one[name], check_exact=True)
+
+
+@pytest.mark.parametrize(("size", "parallel"), [(1 << 20, False), (64 << 20, True), (256 << 20, False)])
+def test_resources_are_read_at_once_only_in_the_middle_band_of_sizes(monkeypatch, size, parallel):
+    """A small package is read on the calling thread; a very large one one file at a time, to bound memory."""
+    seen: list[bool] = []
+
+    def record(func, items, parallel):
+        seen.append(parallel)
+        return [(None, []) for _ in items]
+
+    class Bytes:  # only the sizes of the files are looked at before they are read
+        def __len__(self) -> int:
+            return size // 2
+
+    monkeypatch.setattr(validation, "map_in_order", record)
+    pkg = open_package(md.bundled_path())
+    validation.check_tables(pkg, {"transfers": Bytes(), "citations": Bytes()}, Report())  # type: ignore[dict-item]
+    assert seen == [parallel]

@@ -37,13 +37,18 @@ def check_integrity(pkg: Package, files: dict[str, bytes], report: Report, copie
 PARALLEL_BYTES = 8 << 20
 """Bytes of CSV from which the resources are read and checked a few at a time, on threads of their own."""
 
+ONE_AT_A_TIME_BYTES = 128 << 20
+"""Bytes of CSV from which the resources are read one at a time again (a large file is still parsed and
+encoded on threads): files read at once hold their text at once, and at this size that would take the peak
+memory of a package of a million rows past 1 GB, for no gain in time."""
+
 
 def check_tables(pkg: Package, files: dict[str, bytes], report: Report) -> dict[str, CheckedTable]:
     """Layer 1 for every resource; tables that could not be read at all are left out.
 
     Consumes `files`: each file's bytes are let go once its table is read, so a large package is never
     held twice in memory. A large package's resources are checked a few at a time, largest first (see
-    `threads`); the findings come in resource order all the same."""
+    `threads`), and a very large one's one at a time again; the findings come in resource order all the same."""
     names = list(files)
 
     def one(name: str) -> tuple[CheckedTable | None, list[Finding]]:
@@ -57,7 +62,7 @@ def check_tables(pkg: Package, files: dict[str, bytes], report: Report) -> dict[
         return table, found + more
 
     largest_first = sorted(names, key=lambda n: -len(files[n]))
-    parallel = sum(map(len, files.values())) >= PARALLEL_BYTES
+    parallel = PARALLEL_BYTES <= sum(map(len, files.values())) < ONE_AT_A_TIME_BYTES
     results = dict(zip(largest_first, map_in_order(one, largest_first, parallel), strict=True))
     tables: dict[str, CheckedTable] = {}
     for name in names:
