@@ -108,3 +108,19 @@ def test_quotes_read_alike_one_by_one_and_all_at_once(data):
     assert columns._quoted_line_break(data, few) == any(
         b == 10 and data[:i].count(b'"') % 2 for i, b in enumerate(data)
     )
+
+
+_CODES = st.lists(st.tuples(st.integers(-1, 6), st.integers(-1, 4)), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=_CODES, cited=_CODES)
+def test_pair_stated_agrees_with_a_set_of_pairs(rows, cited):
+    from migration_deals.checks.citations import _pair_stated
+
+    def arrays(pairs: list[tuple[int, int]], dtype: type) -> tuple[np.ndarray, np.ndarray]:
+        return np.array([r for r, _ in pairs], dtype=dtype), np.array([s for _, s in pairs], dtype=dtype)
+
+    cited = [(r, s) for r, s in cited if r >= 0 and s >= 0]  # a citation's own codes are never -1
+    found = _pair_stated(*arrays(rows, np.int64), *arrays(cited, np.int32))
+    assert found.tolist() == [r >= 0 and s >= 0 and (r, s) in set(cited) for r, s in rows]

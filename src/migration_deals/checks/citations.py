@@ -51,13 +51,10 @@ def citations(ctx: Context) -> list[Finding]:
             "citation-missing",
             "no citation states this row's values; add one to citations.csv (role states)",
         )
-        # (row, source) pairs as integers: codes into the citations' own row_id and source_id values
+        # codes into the citations' own row_id and source_id values
         own_codes, own_values = _codes(t.text["source_id"])
         src_at = positions(own_values, src_values)[own_codes] if len(own_codes) else own_codes
-        width = np.int64(len(src_values) + 1)
-        pairs = row_at.astype(np.int64) * width + src_at
-        main = row_codes[stating].astype(np.int64) * width + src_codes[stating]
-        stated = (row_at >= 0) & (src_at >= 0) & pd.Series(pairs, copy=False).isin(main).to_numpy()
+        stated = _pair_stated(row_at, src_at, row_codes[stating], src_codes[stating])
         out += ctx.findings(
             name,
             ~stated,
@@ -73,6 +70,29 @@ def citations(ctx: Context) -> list[Finding]:
         "citation-field",
         "that resource has no such field (use * for the row)",
     )
+    return out
+
+
+def _pair_stated(
+    rows: np.ndarray, sources: np.ndarray, cited_rows: np.ndarray, cited_sources: np.ndarray
+) -> np.ndarray:
+    """Whether each (row, source) pair of codes (-1: none) is among the cited pairs. Most rows are stated by
+    one citation: its source is compared directly, and only rows that several citations state are hashed."""
+    if not len(rows):
+        return np.zeros(0, dtype=bool)
+    span = int(max(rows.max(), cited_rows.max(initial=0), 0)) + 1
+    times = np.bincount(cited_rows, minlength=span)
+    source_of = np.full(span, -1, dtype=np.int64)
+    source_of[cited_rows] = cited_sources  # exact where the row is cited once; the rest is looked at below
+    at = np.maximum(rows, 0)
+    out = (source_of[at] == sources) & (rows >= 0) & (sources >= 0)  # -1: no code, so never cited
+    several = np.flatnonzero((times[at] > 1) & (rows >= 0))
+    if len(several):
+        width = np.int64(int(max(sources.max(), cited_sources.max(initial=-1))) + 2)
+        pairs = rows[several].astype(np.int64) * width + sources[several]
+        again = times[cited_rows] > 1  # the citations of those rows
+        cited = cited_rows[again].astype(np.int64) * width + cited_sources[again]
+        out[several] = pd.Series(pairs, copy=False).isin(cited).to_numpy()
     return out
 
 
