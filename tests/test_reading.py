@@ -124,3 +124,29 @@ def test_pair_stated_agrees_with_a_set_of_pairs(rows, cited):
     cited = [(r, s) for r, s in cited if r >= 0 and s >= 0]  # a citation's own codes are never -1
     found = _pair_stated(*arrays(rows, np.int64), *arrays(cited, np.int32))
     assert found.tolist() == [r >= 0 and s >= 0 and (r, s) in set(cited) for r, s in rows]
+
+
+@settings(max_examples=300, deadline=None)
+@given(keys=st.lists(st.integers(-3, 8), max_size=60))
+def test_first_of_group_is_the_first_position_of_each_key(keys):
+    key = np.array(keys, dtype=np.int64)
+    expected = [keys.index(k) for k in keys]
+    assert columns.first_of_group(key).tolist() == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(-1, 3), st.integers(0, 200), st.integers(-1, 1)), max_size=50))
+def test_group_keys_are_equal_exactly_where_every_code_is(rows):
+    codes = [np.array([r[i] for r in rows], dtype=dtype) for i, dtype in enumerate((np.int8, np.int16, np.int64))]
+    key = columns.group_keys(codes).tolist()
+    for a in range(len(rows)):
+        for b in range(len(rows)):
+            assert (key[a] == key[b]) == (rows[a] == rows[b])
+
+
+@settings(max_examples=100, deadline=None)
+@given(rows=st.lists(st.tuples(*[st.sampled_from([0, 1, 2**40, 2**40 + 1]) for _ in range(3)]), max_size=30))
+def test_group_keys_renumber_before_they_overflow(rows):
+    codes = [np.array([r[i] for r in rows], dtype=np.int64) for i in range(3)]  # 2**41 ** 3 overflows 64 bits
+    key = columns.group_keys(codes).tolist()
+    assert all((key[a] == key[b]) == (rows[a] == rows[b]) for a in range(len(rows)) for b in range(len(rows)))

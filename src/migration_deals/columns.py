@@ -519,15 +519,29 @@ def group_keys(codes: list[np.ndarray]) -> np.ndarray:
     key = np.zeros(n, dtype=np.int64)
     span = 1
     for column in codes:
-        column = np.asarray(column, dtype=np.int64)
-        low = int(column.min()) if n else 0
+        column = np.asarray(column)
+        low = int(column.min()) if n else 0  # on the codes as they are (often 8 or 16 bits): faster
         width = (int(column.max()) - low + 1) if n else 1
         if span * width >= 2**62:
             key, uniques = pd.factorize(key)
             key, span = key.astype(np.int64), max(len(uniques), 1)
-        key = key * width + (column - low)
+        key *= width  # in place: no temporary arrays
+        key += column
+        if low:
+            key -= low
         span *= width
     return key
+
+
+def first_of_group(key: np.ndarray) -> np.ndarray:
+    """For each position, the first position that holds the same key. The keys are numbered in order of first
+    appearance (one hash of integers), so a number is new exactly where it exceeds every number before it:
+    a running maximum finds the first positions, with no sort and no groupby."""
+    if not len(key):
+        return np.zeros(0, dtype=np.intp)
+    numbers = pd.factorize(key)[0]
+    before = np.maximum.accumulate(np.concatenate([[-1], numbers[:-1]]))
+    return np.flatnonzero(numbers > before)[numbers]
 
 
 def duplicated(columns: list[pd.Series]) -> np.ndarray:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..columns import codes_of as _codes
-from ..columns import group_keys, positions
+from ..columns import first_of_group, group_keys, positions
 from ..dates import bounds
 from ..figures import overlaps
 from ..report import Finding, Severity
@@ -206,7 +206,7 @@ def _conflicts(
     if not len(rows):
         return []
     group = group_keys([_key_codes(keys[c])[rows] for c in keys.columns])
-    first = pd.Series(rows).groupby(group).transform("min").to_numpy()
+    first = rows[first_of_group(group)]  # rows ascend: the first row of a group is its smallest
     bad = ~overlaps(low[rows], high[rows], low[first], high[first]) & (first != rows)
     mask = np.zeros(len(t.text), bool)
     mask[rows[bad]] = True
