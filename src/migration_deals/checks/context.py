@@ -32,6 +32,7 @@ class Context:
     tables: dict[str, CheckedTable]
     as_of: date
     _bounds: dict[tuple[str, str], tuple[pd.Series, pd.Series, pd.Series]] = field(default_factory=dict)
+    _first_rows: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict)
 
     def bounds(self, resource: str, name: str) -> tuple[pd.Series, pd.Series, pd.Series]:
         """Earliest day, latest day and not-a-real-date mask of a date column (cached)."""
@@ -39,6 +40,13 @@ class Context:
         if key not in self._bounds:
             self._bounds[key] = bounds(self.tables[resource].text[name])  # an empty cell is missing there
         return self._bounds[key]
+
+    def first_rows(self, resource: str, key: str, link: str) -> np.ndarray:
+        """`first_rows` of a resource's link column (cached: several rules follow `within`)."""
+        at = (resource, key, link)
+        if at not in self._first_rows:
+            self._first_rows[at] = first_rows(self.tables[resource], key, link)
+        return self._first_rows[at]
 
     def findings(
         self,
@@ -137,9 +145,10 @@ def _preferred(t: CheckedTable) -> np.ndarray:
     return (t.text["alternative_to"] == "").to_numpy()
 
 
-def _nested_in_same(t: CheckedTable, key: str, columns: tuple[str, ...]) -> np.ndarray:
+def _nested_in_same(ctx: Context, resource: str, key: str, columns: tuple[str, ...]) -> np.ndarray:
     """Rows inside a preferred parent that has the same values in `columns` (the parent counts them)."""
-    parent = first_rows(t, key, "within")
+    t = ctx.tables[resource]
+    parent = ctx.first_rows(resource, key, "within")
     known = parent >= 0
     if not known.any():
         return known

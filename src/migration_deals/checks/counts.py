@@ -30,7 +30,8 @@ def _series(ctx: Context) -> dict[str, np.ndarray]:
     nationalities) as one integer, the bounds of its as-of date in seconds, and its figure's bounds."""
     t = ctx.tables["transfers"]
     lo_s, hi_s, _ = ctx.bounds("transfers", "period_end")
-    rows = np.flatnonzero(_preferred(t) & lo_s.notna().to_numpy() & ~_nested_in_same(t, "transfer_id", SERIES))
+    nested = _nested_in_same(ctx, "transfers", "transfer_id", SERIES)
+    rows = np.flatnonzero(_preferred(t) & lo_s.notna().to_numpy() & ~nested)
     people = t.typed["people"].to_numpy(dtype=float, na_value=np.nan)[rows]
     qualifier = t.text["qualifier"].iloc[rows]
     measure = t.text["measure"].iloc[rows]
@@ -131,7 +132,7 @@ def capacity(ctx: Context) -> list[Finding]:
     sel = (
         _preferred(t)
         & (t.text["movement"] == "transferred").to_numpy()
-        & ~_nested_in_same(t, "transfer_id", ("agreement_id", "movement"))
+        & ~_nested_in_same(ctx, "transfers", "transfer_id", ("agreement_id", "movement"))
     )
     aid = t.text["agreement_id"]
     limit = lookup(cap, aid).astype(float)
