@@ -180,9 +180,9 @@ def _agreement_ancestors(ctx: Context) -> dict[str, set[str]]:
     return out
 
 
-def _parent_rows(t: CheckedTable, key: str, link: str) -> tuple[np.ndarray, np.ndarray]:
+def _parent_rows(ctx: Context, resource: str, key: str, link: str) -> tuple[np.ndarray, np.ndarray]:
     """For each row, the row number its `link` column names (-1 if none or unknown), and whether it names one."""
-    return first_rows(t, key, link), (t.text[link] != "").to_numpy()
+    return ctx.first_rows(resource, key, link), (ctx.tables[resource].text[link] != "").to_numpy()
 
 
 def _format_total(template: str, totals: dict[int, float] | np.ndarray, row: int) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..figures import in_cycle, interval
 from ..report import Finding
-from .context import Context, _agreement_ancestors, _codes, _format_total, _has, _same, member
+from .context import Context, _agreement_ancestors, _codes, _format_total, _has, _parent_rows, _same, member
 
 
 def party_pairs(ctx: Context) -> list[Finding]:
@@ -104,7 +104,7 @@ def nesting(ctx: Context) -> list[Finding]:
             continue
         t = ctx.tables[res]
         text = t.text
-        parent, has = ctx.first_rows(res, key, "within"), (t.text["within"] != "").to_numpy()
+        parent, has = _parent_rows(ctx, res, key, "within")
         known = parent >= 0
         p = np.where(known, parent, 0)
         n = len(text)

@@ -20,7 +20,7 @@ def stages(ctx: Context) -> list[Finding]:
     t = ctx.tables["costs"]
     text = t.text
     above = _agreement_ancestors(ctx)
-    parent, has = _parent_rows(t, "cost_id", "stage_of")
+    parent, has = _parent_rows(ctx, "costs", "cost_id", "stage_of")
     known = parent >= 0
     p = np.where(known, parent, 0)
     ids = text["cost_id"].astype(object).to_numpy()
