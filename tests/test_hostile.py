@@ -428,6 +428,44 @@ def test_a_layer_two_error_stops_load(pkg):
         md.load(pkg)
 
 
+def _stamp(pkg: Path) -> None:
+    """Stamp every file's hash and size in the descriptor, as anyone can."""
+    from migration_deals.integrity import digest
+
+    d = descriptor(pkg)
+    for r in d["resources"]:
+        data = (pkg / r["path"]).read_bytes()
+        r["hash"], r["bytes"] = digest(data), len(data)
+    write_descriptor(pkg, d)
+
+
+@pytest.mark.parametrize(
+    "resource, field_name, value, rule",
+    [
+        ("transfers", "people", "abc", "type-error"),  # a typed read of it would raise, not report
+        ("parties", "name", "a\x00b", "text-hygiene"),  # reads as text; only the rules see it
+    ],
+)
+def test_stamped_hashes_do_not_make_a_package_a_release(pkg, resource, field_name, value, rule):
+    _cell(pkg, resource, 2, field_name, value)
+    _stamp(pkg)
+    assert md.verify(pkg).ok  # every file matches its stamp: the stamps prove no more than that
+    assert (f"{resource}.csv", 2, field_name, rule) in found(pkg)
+    with pytest.raises(md.DataPackageError, match=rule):
+        md.load(pkg)
+
+
+def test_a_copy_of_the_release_is_read_as_the_release(tmp_path, monkeypatch):
+    import shutil
+
+    from migration_deals import loading
+
+    dst = tmp_path / "release"
+    shutil.copytree(md.bundled_path().parent, dst)
+    monkeypatch.setattr(loading, "check_tables", lambda *a: pytest.fail("a copy of the release was validated"))
+    assert len(md.load(dst).transfers) == len(md.load().transfers)
+
+
 # --- 6. limits and the size of a report --------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import released
 from .dates import with_bounds
-from .files import Limits
+from .files import Limits, Refused, read_inside
 from .package import Package, bundled_path, open_or_report
 from .report import DataPackageError, Report
 from .schema import Schema
@@ -197,14 +197,31 @@ def _read_release(pkg: Package, files: dict[str, bytes]) -> dict[str, pd.DataFra
     return frames
 
 
+def _is_this_release(pkg: Package) -> bool:
+    """Whether a package is the one installed with the library: its descriptor, or one equal to it.
+
+    A descriptor's hashes only say that its files have not changed since they were stamped, and anyone
+    can stamp a file. The installed descriptor's hashes are those of the release, which was validated
+    when it was built: a package with an equal descriptor whose files match it holds the release's bytes.
+    """
+    installed = bundled_path()
+    if pkg.descriptor_path.resolve() == installed.resolve():
+        return True
+    try:
+        text = read_inside(installed, installed.parent, pkg.limits.descriptor_bytes)
+        return bool(json.loads(text.decode("utf-8")) == pkg.descriptor)
+    except (Refused, ValueError):
+        return False
+
+
 def load(path: str | Path | None = None, verify: bool = True, limits: Limits | None = None) -> Dataset:
     """Load a data package (the bundled one by default) as typed DataFrames.
 
-    A released package (every file matches the hash stamped in its descriptor)
-    is read straight into typed columns. Any other package is validated first,
-    both layers, and `DataPackageError` lists every error: `load` never accepts
-    what `validate` rejects. A file that differs from its stamped hash is refused
-    unless ``verify=False``. `limits` bounds what is read (see SECURITY.md).
+    The installed release (or a copy of it: an equal descriptor, every file matching its hash) is read
+    straight into typed columns. Any other package, stamped or not, is validated first, both layers, and
+    `DataPackageError` lists every error: `load` never accepts what `validate` rejects. A file that
+    differs from its stamped hash is refused unless ``verify=False``. `limits` bounds what is read (see
+    SECURITY.md).
     """
     from . import rules
     from .checks import many_rows
@@ -220,7 +237,7 @@ def load(path: str | Path | None = None, verify: bool = True, limits: Limits | N
     check_integrity(pkg, files, report, copies=False)  # a copy that differs is not used: the CSV file is read
     if report.errors and verify:
         raise DataPackageError(report)
-    if stamped and not report.errors:
+    if stamped and not report.errors and _is_this_release(pkg):
         return Dataset(_read_release(pkg, files), pkg)
     report = Report()
     as_of = _as_of(pkg, report)
