@@ -46,6 +46,22 @@ def test_map_in_order_keeps_the_order_of_the_items_and_raises_their_errors():
     assert threads.map_in_order(slow_first, [], parallel=True) == []
 
 
+def test_alongside_runs_the_side_work_on_another_thread_and_raises_its_errors():
+    import threading
+
+    here = threading.get_ident()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(threads, "workers", lambda: 2)
+        main, side = threads.alongside(threading.get_ident, threading.get_ident, parallel=True)
+        assert main == here and side != here
+        with pytest.raises(ZeroDivisionError):
+            threads.alongside(lambda: 1, lambda: 1 // 0, parallel=True)
+        assert threads.alongside(threading.get_ident, threading.get_ident, parallel=False) == (here, here)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(threads, "workers", lambda: 1)  # one core: nothing to fill the gaps with
+        assert threads.alongside(threading.get_ident, threading.get_ident, parallel=True) == (here, here)
+
+
 def test_workers_count_the_cores_this_process_may_use(monkeypatch):
     monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     monkeypatch.setattr(threads.os, "cpu_count", lambda: 64)

@@ -118,15 +118,15 @@ def bounds(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         missing = np.array([not isinstance(u, str) or u == "" for u in uniques], dtype=bool)
         lo, hi, bad = _intervals([u if not m else "" for u, m in zip(uniques, missing, strict=False)])
     bad[missing] = False
-    # one extra slot for missing values (code -1)
-    lo = np.append(lo, np.datetime64("NaT", "D"))
-    hi = np.append(hi, np.datetime64("NaT", "D"))
+    # one extra slot for missing values (code -1); the distinct days take the unit, then spread to the rows
+    lo = np.append(lo, np.datetime64("NaT", "D")).astype(DATE_UNIT)
+    hi = np.append(hi, np.datetime64("NaT", "D")).astype(DATE_UNIT)
     bad = np.append(bad, False)
     rows = np.where(codes < 0, len(uniques), codes)
     index = values.index
     return (
-        pd.Series(lo[rows].astype(DATE_UNIT), index=index, copy=False),
-        pd.Series(hi[rows].astype(DATE_UNIT), index=index, copy=False),
+        pd.Series(lo[rows], index=index, copy=False),
+        pd.Series(hi[rows], index=index, copy=False),
         pd.Series(bad[rows], index=index, copy=False),
     )
 

@@ -19,7 +19,7 @@ from .files import Limits, Refused, read_inside
 from .package import Package, bundled_path, open_or_report
 from .report import DataPackageError, Report
 from .schema import Schema
-from .threads import map_in_order
+from .threads import alongside
 from .validation import _as_of, check_integrity, check_tables, read_all
 
 if TYPE_CHECKING:
@@ -245,11 +245,16 @@ def load(path: str | Path | None = None, verify: bool = True, limits: Limits | N
     if report.errors or len(tables) != len(pkg.resource_names):
         raise DataPackageError(report)
     ctx = rules.Context(tables, as_of)
-    report.extend(rules.check(tables, as_of, ctx))
+    # each typed column is made once, in a large package while the rules run (their work leaves gaps that
+    # this fills), then the frames are put together; they are thrown away if a rule finds an error
+    cells = [(t, f.name) for t in tables.values() for f in t.schema.fields]
+    found, _ = alongside(
+        lambda: rules.check(tables, as_of, ctx),
+        lambda: [table.typed[name] for table, name in cells],
+        parallel=many_rows(tables),
+    )
+    report.extend(found)
     if report.errors:
         raise DataPackageError(report)
-    # each typed column is made once (a few at a time in a large package), then the frames are put together
-    cells = [(t, f.name) for t in tables.values() for f in t.schema.fields]
-    map_in_order(lambda cell: cell[0].typed[cell[1]], cells, parallel=many_rows(tables))
     frames = {name: with_bounds(t.typed, t.schema, _known_bounds(ctx, name)) for name, t in tables.items()}
     return Dataset(frames, pkg)

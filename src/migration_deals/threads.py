@@ -38,3 +38,16 @@ def map_in_order(func: Callable[[T], R], items: Iterable[T], parallel: bool) -> 
 
     with ThreadPoolExecutor(min(workers(), len(items))) as pool:
         return list(pool.map(func, items))
+
+
+def alongside(main: Callable[[], T], side: Callable[[], R], parallel: bool) -> tuple[T, R]:
+    """`main()` on the calling thread while `side()` runs on a thread of its own (when `parallel` and the
+    machine has more than one core), so that the one's waits are filled by the other's work; both results.
+    An exception in either is raised here."""
+    if not parallel or workers() < 2:
+        return main(), side()
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        later = pool.submit(side)
+        return main(), later.result()

@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 
 from ..report import Finding
-from .context import Context, _has, _preferred, _same, first_rows
+from .context import Context, _has, _mask, _preferred, first_rows
+
+
+def _texts(column: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """The text of some rows of a categorical column."""
+    return np.asarray(column.cat.categories.take(column.array.codes[rows]), dtype=object)
 
 
 def alternatives(ctx: Context) -> list[Finding]:
@@ -17,36 +23,39 @@ def alternatives(ctx: Context) -> list[Finding]:
         if not _has(ctx, res):
             continue
         t = ctx.tables[res].text
-        alt = t["alternative_to"]
-        has = (alt != "").to_numpy()
-        target = first_rows(ctx.tables[res], key, "alternative_to")  # the row it points at, -1 if none
+        n = len(t)
+        rows = np.flatnonzero((t["alternative_to"] != "").to_numpy())  # only these are looked at: most are preferred
+        if not len(rows):
+            continue
+        target = first_rows(ctx.tables[res], key, "alternative_to")[rows]  # the row each points at, -1 if none
         found = target >= 0
         q = np.where(found, target, 0)
         agreement = t["agreement_id"].array.codes
-        itself = has & _same(alt, t[key])
+        itself = _texts(t["alternative_to"], rows) == _texts(t[key], rows)
         out += ctx.findings(
             res,
-            itself,
+            _mask(n, rows[itself]),
             "alternative_to",
             "alternative-self",
             "a row cannot be an alternative to itself",
         )
         out += ctx.findings(
             res,
-            has & found & (agreement[q] != agreement),
+            _mask(n, rows[found & (agreement[q] != agreement[rows])]),
             "alternative_to",
             "alternative-agreement",
             "the preferred row must be about the same agreement",
         )
         out += ctx.findings(
             res,
-            has & ~itself & found & ~_preferred(ctx.tables[res])[q],
+            _mask(n, rows[~itself & found & ~_preferred(ctx.tables[res])[q]]),
             "alternative_to",
             "alternative-chain",
             "point at the preferred row itself, not at another alternative",
         )
+        no_reason = (t["notes"].iloc[rows] == "").to_numpy()
         out += ctx.findings(
-            res, has & (t["notes"] == ""), "notes", "alternative-reason", "say in notes why the other row is preferred"
+            res, _mask(n, rows[no_reason]), "notes", "alternative-reason", "say in notes why the other row is preferred"
         )
     return out
 

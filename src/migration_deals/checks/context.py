@@ -141,6 +141,13 @@ def _before(ctx: Context, res: str, a: str, b: str) -> np.ndarray:
     return (b_hi < a_lo).fillna(False).to_numpy()
 
 
+def _mask(n: int, rows: np.ndarray) -> np.ndarray:
+    """A mask of `n` rows, true at `rows` (a rule that looked at a few rows reports on all of them)."""
+    mask = np.zeros(n, dtype=bool)
+    mask[rows] = True
+    return mask
+
+
 def _preferred(t: CheckedTable) -> np.ndarray:
     return (t.text["alternative_to"] == "").to_numpy()
 

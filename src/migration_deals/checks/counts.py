@@ -26,12 +26,18 @@ from .context import (
 
 
 def _series(ctx: Context) -> dict[str, np.ndarray]:
-    """Preferred, dated transfer rows, each with its series (same agreement, direction, population and
-    nationalities) as one integer, the bounds of its as-of date in seconds, and its figure's bounds."""
+    """Preferred, dated transfer rows of agreements with a running total, each with its series (same
+    agreement, direction, population and nationalities) as one integer, the bounds of its as-of date in
+    seconds, and its figure's bounds. A series without a running total has nothing to check, so the rows
+    of an agreement without one are passed over before any key is built."""
     t = ctx.tables["transfers"]
     lo_s, hi_s, _ = ctx.bounds("transfers", "period_end")
-    nested = _nested_in_same(ctx, "transfers", "transfer_id", SERIES)
-    rows = np.flatnonzero(_preferred(t) & lo_s.notna().to_numpy() & ~nested)
+    agreement = t.text["agreement_id"].array.codes
+    totals = (t.text["measure"] == "cumulative").to_numpy()
+    with_total = np.bincount(agreement[totals], minlength=len(t.text["agreement_id"].cat.categories)) > 0
+    rows = np.flatnonzero(with_total[agreement]) if len(agreement) else np.zeros(0, dtype=np.intp)
+    nested = _nested_in_same(ctx, "transfers", "transfer_id", SERIES)[rows]
+    rows = rows[_preferred(t)[rows] & ~np.isnat(lo_s.to_numpy()[rows]) & ~nested]
     people = t.typed["people"].to_numpy(dtype=float, na_value=np.nan)[rows]
     qualifier = t.text["qualifier"].iloc[rows]
     measure = t.text["measure"].iloc[rows]
@@ -127,25 +133,26 @@ def capacity(ctx: Context) -> list[Finding]:
     )
     cap = cap[~cap.index.duplicated()]
     t = ctx.tables["transfers"]
-    people = t.typed["people"].to_numpy(dtype=float, na_value=np.nan)
-    lower = np.where(t.text["qualifier"].isin(LOWER_BOUND), people, 0.0)
-    sel = (
-        _preferred(t)
-        & (t.text["movement"] == "transferred").to_numpy()
-        & ~_nested_in_same(ctx, "transfers", "transfer_id", ("agreement_id", "movement"))
-    )
     aid = t.text["agreement_id"]
     limit = lookup(cap, aid).astype(float)
-    aid_codes = aid.array.codes
-    cum = sel & (t.text["measure"] == "cumulative").to_numpy()
-    over = cum & (lower > limit)
-    ev = sel & (t.text["measure"] == "event").to_numpy()
+    rows = np.flatnonzero(~np.isnan(limit))  # only a row of an agreement capped over its term can exceed it
+    if not len(rows):
+        return out
+    people = t.typed["people"].to_numpy(dtype=float, na_value=np.nan)[rows]
+    lower = np.where(t.text["qualifier"].iloc[rows].isin(LOWER_BOUND).to_numpy(), people, 0.0)
+    nested = _nested_in_same(ctx, "transfers", "transfer_id", ("agreement_id", "movement"))[rows]
+    sel = _preferred(t)[rows] & (t.text["movement"].iloc[rows] == "transferred").to_numpy() & ~nested
+    aid_codes = aid.array.codes[rows]
+    measure = t.text["measure"].iloc[rows]
+    over = sel & (measure == "cumulative").to_numpy() & (lower > limit[rows])
+    ev = sel & (measure == "event").to_numpy()
     sums = pd.Series(np.where(ev, lower, 0.0)).groupby(aid_codes).transform("sum").to_numpy()
     last_event = ev & ~pd.Series(np.where(ev, aid_codes, -1)).duplicated(keep="last").to_numpy()
-    over_ev = last_event & (sums > limit)
+    mask = np.zeros(len(t.text), dtype=bool)
+    mask[rows[over | (last_event & (sums > limit[rows]))]] = True
     return out + ctx.findings(
         "transfers",
-        over | over_ev,
+        mask,
         "people",
         "over-capacity",
         lambda r: f"transfers under this agreement exceed its capacity_people of {limit[r]:.0f}",

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..figures import in_cycle, interval
 from ..report import Finding
-from .context import Context, _agreement_ancestors, _codes, _format_total, _has, _parent_rows, _same, member
+from .context import Context, _agreement_ancestors, _codes, _format_total, _has, _mask, _parent_rows, _same, member
 
 
 def party_pairs(ctx: Context) -> list[Finding]:
@@ -104,75 +104,75 @@ def nesting(ctx: Context) -> list[Finding]:
             continue
         t = ctx.tables[res]
         text = t.text
-        parent, has = _parent_rows(ctx, res, key, "within")
-        known = parent >= 0
-        p = np.where(known, parent, 0)
         n = len(text)
-        itself = has & (parent == np.arange(n))  # keys are unique (layer 1): the first row is the row
-        out += ctx.findings(res, itself, "within", "within-self", "a row cannot lie inside itself")
-        linked = np.flatnonzero(has)  # only rows that name a parent can lie on a cycle
+        parent, has = _parent_rows(ctx, res, key, "within")
+        linked = np.flatnonzero(has)  # only these rows and their parents are looked at: most rows name none
+        if not len(linked):
+            continue
+
+        up = parent[linked]
+        itself = up == linked  # keys are unique (layer 1): the first row is the row
+        out += ctx.findings(res, _mask(n, linked[itself]), "within", "within-self", "a row cannot lie inside itself")
         key_codes, key_values = _codes(text[key])
         in_codes, in_values = _codes(text["within"])
         cyc = in_cycle(dict(zip(key_values.take(key_codes[linked]), in_values.take(in_codes[linked]), strict=True)))
         out += ctx.findings(
             res,
-            (member(text[key], cyc) if cyc else np.zeros(n, dtype=bool)) & ~itself,
+            (member(text[key], cyc) if cyc else np.zeros(n, dtype=bool)) & ~_mask(n, linked[itself]),
             "within",
             "within-cycle",
             "within links go round in a circle; a parent cannot lie inside its child",
         )
+        rows = linked[up >= 0]  # the rows whose parent is known, and their parents
+        p = parent[rows]
         a_codes, a_values = _codes(text["agreement_id"])
-        rows = np.flatnonzero(known)
-        ok_agreement = np.ones(n, dtype=bool)
-        ok_agreement[rows] = [
-            q in above.get(a, {a})
-            for q, a in zip(a_values.take(a_codes[p[rows]]), a_values.take(a_codes[rows]), strict=True)
-        ]
+        pairs = zip(a_values.take(a_codes[p]), a_values.take(a_codes[rows]), strict=True)
+        ok_agreement = np.array([q in above.get(a, {a}) for q, a in pairs], dtype=bool)
         out += ctx.findings(
             res,
-            known & ~ok_agreement,
+            _mask(n, rows[~ok_agreement]),
             "within",
             "within-agreement",
             "the parent must be a row of the same agreement or of an agreement it belongs to "
             "(its programme or parent_agreement_id)",
         )
+        m_codes, m_values = _codes(text["measure"])
         if res == "transfers":
-            stock = member(text["measure"], ["stock"])
-            same_kind = stock == stock[p]
+            stock = member(m_values, ["stock"])[m_codes]
+            same_kind = stock[rows] == stock[p]
             kind_msg = "a stock lies only inside a stock, and a movement only inside a movement"
         else:
-            nests = member(text["measure"], ["event", "cumulative"])
-            same_kind = nests & nests[p]
+            nests = member(m_values, ["event", "cumulative"])[m_codes]
+            same_kind = nests[rows] & nests[p]
             kind_msg = "only one-off amounts and running totals nest; rates and recurring amounts do not"
-        out += ctx.findings(res, known & ~same_kind, "within", "within-measure", kind_msg)
-        s_lo, s_hi, _ = ctx.bounds(res, "period_start")
-        e_lo, e_hi, _ = ctx.bounds(res, "period_end")
-        e_lo_, e_hi_ = e_lo.to_numpy(), e_hi.to_numpy()
-        s_lo_, s_hi_ = s_lo.to_numpy(), s_hi.to_numpy()
-        late = e_lo_ > e_hi_[p]
-        early = member(text["measure"], ["event"])[p] & (s_hi_ < s_lo_[p])
-        if res == "costs":  # money is dated when stated: a package is announced before its parts are approved
-            late = early = np.zeros(n, dtype=bool)
-        out += ctx.findings(
-            res,
-            known & same_kind & (late | early),
-            "period_end",
-            "within-period",
-            "the period lies outside the period of the row it is inside",
-        )
-        low, high = interval(t.typed[value].to_numpy(dtype=float, na_value=np.nan), text["qualifier"])
-        comparable = known & same_kind
+        out += ctx.findings(res, _mask(n, rows[~same_kind]), "within", "within-measure", kind_msg)
+        if res == "transfers":  # money is dated when stated: a package is announced before its parts are approved
+            s_lo, s_hi, _ = (b.to_numpy() for b in ctx.bounds(res, "period_start"))
+            e_lo, e_hi, _ = (b.to_numpy() for b in ctx.bounds(res, "period_end"))
+            late = e_lo[rows] > e_hi[p]
+            early = member(m_values, ["event"])[m_codes[p]] & (s_hi[rows] < s_lo[p])
+            out += ctx.findings(
+                res,
+                _mask(n, rows[same_kind & (late | early)]),
+                "period_end",
+                "within-period",
+                "the period lies outside the period of the row it is inside",
+            )
+        figures = t.typed[value].to_numpy(dtype=float, na_value=np.nan)
+        qualifier = text["qualifier"]
+        low, _ = interval(figures[rows], qualifier.iloc[rows])
+        comparable = same_kind.copy()
         if res == "costs":
             for c in ("currency", "status"):
                 col = _codes(text[c])[0]  # equal codes of one column: equal text
-                comparable &= col == col[p]
+                comparable &= col[rows] == col[p]
+        parents, at = np.unique(p[comparable], return_inverse=True)
         sums = np.zeros(n)
-        np.add.at(sums, p[comparable], np.nan_to_num(low[comparable]))
-        n_children = np.bincount(p[comparable], minlength=n)
-        over = (n_children > 0) & (sums > high)
+        sums[parents] = np.bincount(at, weights=np.nan_to_num(low[comparable]), minlength=len(parents))
+        _, high = interval(figures[parents], qualifier.iloc[parents])
         out += ctx.findings(
             res,
-            over,
+            _mask(n, parents[sums[parents] > high]),
             value,
             "within-exceeds",
             partial(_format_total, "the rows inside this one add up to at least {:.0f}, more than it can be", sums),
