@@ -109,16 +109,15 @@ def nesting(ctx: Context) -> list[Finding]:
         linked = np.flatnonzero(has)  # only these rows and their parents are looked at: most rows name none
         if not len(linked):
             continue
-
         up = parent[linked]
-        itself = up == linked  # keys are unique (layer 1): the first row is the row
-        out += ctx.findings(res, _mask(n, linked[itself]), "within", "within-self", "a row cannot lie inside itself")
+        itself = _mask(n, linked[up == linked])  # keys are unique (layer 1): the first row is the row
+        out += ctx.findings(res, itself, "within", "within-self", "a row cannot lie inside itself")
         key_codes, key_values = _codes(text[key])
         in_codes, in_values = _codes(text["within"])
         cyc = in_cycle(dict(zip(key_values.take(key_codes[linked]), in_values.take(in_codes[linked]), strict=True)))
         out += ctx.findings(
             res,
-            (member(text[key], cyc) if cyc else np.zeros(n, dtype=bool)) & ~_mask(n, linked[itself]),
+            (member(text[key], cyc) if cyc else np.zeros(n, dtype=bool)) & ~itself,
             "within",
             "within-cycle",
             "within links go round in a circle; a parent cannot lie inside its child",
