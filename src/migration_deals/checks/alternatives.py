@@ -5,15 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 
 from ..report import Finding
-from .context import Context, _has, _mask, _preferred, first_rows
-
-
-def _texts(column: pd.Series, rows: np.ndarray) -> np.ndarray:
-    """The text of some rows of a categorical column."""
-    return np.asarray(column.cat.categories.take(column.array.codes[rows]), dtype=object)
+from .context import Context, _has, _mask, _preferred, _texts, first_rows
 
 
 def alternatives(ctx: Context) -> list[Finding]:

@@ -141,6 +141,11 @@ def _before(ctx: Context, res: str, a: str, b: str) -> np.ndarray:
     return (b_hi < a_lo).fillna(False).to_numpy()
 
 
+def _texts(column: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """The text of some rows of a categorical column (a rule that looks at a few rows needs no more)."""
+    return np.asarray(column.cat.categories.take(column.array.codes[rows]), dtype=object)
+
+
 def _mask(n: int, rows: np.ndarray) -> np.ndarray:
     """A mask of `n` rows, true at `rows` (a rule that looked at a few rows reports on all of them)."""
     mask = np.zeros(n, dtype=bool)

@@ -9,7 +9,18 @@ import numpy as np
 
 from ..figures import in_cycle, interval
 from ..report import Finding
-from .context import Context, _agreement_ancestors, _codes, _format_total, _has, _mask, _parent_rows, _same, member
+from .context import (
+    Context,
+    _agreement_ancestors,
+    _codes,
+    _format_total,
+    _has,
+    _mask,
+    _parent_rows,
+    _same,
+    _texts,
+    member,
+)
 
 
 def party_pairs(ctx: Context) -> list[Finding]:
@@ -112,9 +123,7 @@ def nesting(ctx: Context) -> list[Finding]:
         up = parent[linked]
         itself = _mask(n, linked[up == linked])  # keys are unique (layer 1): the first row is the row
         out += ctx.findings(res, itself, "within", "within-self", "a row cannot lie inside itself")
-        key_codes, key_values = _codes(text[key])
-        in_codes, in_values = _codes(text["within"])
-        cyc = in_cycle(dict(zip(key_values.take(key_codes[linked]), in_values.take(in_codes[linked]), strict=True)))
+        cyc = in_cycle(dict(zip(_texts(text[key], linked), _texts(text["within"], linked), strict=True)))
         out += ctx.findings(
             res,
             (member(text[key], cyc) if cyc else np.zeros(n, dtype=bool)) & ~itself,
@@ -124,8 +133,7 @@ def nesting(ctx: Context) -> list[Finding]:
         )
         rows = linked[up >= 0]  # the rows whose parent is known, and their parents
         p = parent[rows]
-        a_codes, a_values = _codes(text["agreement_id"])
-        pairs = zip(a_values.take(a_codes[p]), a_values.take(a_codes[rows]), strict=True)
+        pairs = zip(_texts(text["agreement_id"], p), _texts(text["agreement_id"], rows), strict=True)
         ok_agreement = np.array([q in above.get(a, {a}) for q, a in pairs], dtype=bool)
         out += ctx.findings(
             res,
